@@ -1,0 +1,62 @@
+/* The one function every send, receive and session build asks (DESIGN.md
+ * §5). Its source is, for now, the foundation's openly interim one: an
+ * account is active once enrolled, and the first identity key the relay
+ * serves for it is pinned in the home and never overwritten. The signed
+ * directory replaces only this source. */
+#ifndef LIAISON_TRUST_H
+#define LIAISON_TRUST_H
+
+#include <stdint.h>
+
+#include "client-tui/core/home.h"
+#include "protocol/errors.h"
+#include "protocol/layout.h"
+
+enum trust_state {
+	TRUST_LISTED = 0,    /* listed with a key: compare against it */
+	TRUST_PENDING,       /* awaiting approval */
+	TRUST_REVOKED,       /* trust ended */
+	TRUST_UNLISTED       /* unknown: nothing pinned yet */
+};
+
+/* The contact record (one VT_CONTACT value per account, keyed by the
+ * 16-byte account id; stored versioned, format 1): the trust fields that
+ * trust.c owns, and the fields the contacts view shows. Later formats add
+ * fields at the end; an older record reads back with them zeroed. */
+struct trust_contact {
+	uint8_t account[16];
+	uint8_t state;                    /* enum trust_state */
+	uint8_t has_key;
+	uint8_t key[33];                  /* the pinned identity key (has_key) */
+	uint64_t pinned_at;               /* ms since the epoch */
+	uint8_t has_verified_key;         /* verification is per (account, key), §5 */
+	uint8_t verified_key[33];
+	uint64_t verified_at;             /* ms */
+	char name[LAYOUT_MAX_NAME + 1];
+	char title[LAYOUT_MAX_NAME + 1];
+	char authority[LAYOUT_MAX_AUTHORITY + 1];
+	char country[LAYOUT_MAX_COUNTRY + 1];
+};
+
+/* LIAISON_ERR_NOT_FOUND when nothing is stored for account. */
+int trust_contact_get(struct home *h, const uint8_t account[16],
+		      struct trust_contact *out) LIAISON_WUR;
+/* Stores the record; refuses (LIAISON_ERR_IDENTITY) to replace or drop a
+ * pinned key: in the interim source a pin is never overwritten. */
+int trust_contact_put(struct home *h, const struct trust_contact *c) LIAISON_WUR;
+/* Every contact in the order first stored; a non-zero return stops. */
+typedef int (*trust_contact_fn)(const struct trust_contact *c, void *arg);
+int trust_contact_each(struct home *h, trust_contact_fn fn, void *arg) LIAISON_WUR;
+
+/* What is trusted for account: *state, and when TRUST_LISTED the key. */
+int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *state,
+		 uint8_t key[33]) LIAISON_WUR;
+/* Interim source only: pins key for account when nothing is pinned;
+ * LIAISON_ERR_IDENTITY when another key is pinned; 0 when it matches. */
+int trust_pin_first(struct home *h, const uint8_t account[16], const uint8_t key[33]) LIAISON_WUR;
+/* 0 when key is the trusted key of account, LIAISON_ERR_IDENTITY when it
+ * differs, LIAISON_ERR_REVOKED / LIAISON_ERR_PENDING /
+ * LIAISON_ERR_UNKNOWN_PEER (unlisted) otherwise. */
+int trust_check(struct home *h, const uint8_t account[16], const uint8_t key[33]) LIAISON_WUR;
+
+#endif

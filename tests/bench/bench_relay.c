@@ -1,0 +1,611 @@
+/* Relay load driver (make bench): enrolls its accounts through the real
+ * invite flow (tokens minted by a secretariat's `liaison invite`), holds one
+ * authenticated TLS WebSocket per account on loopback, and has senders send
+ * 256-byte payloads to receivers through the real relay with durable
+ * acknowledgement. The payloads are random bytes: the relay cannot tell them
+ * from ciphertext, and this measures the relay, not libsignal.
+ *
+ *   bench_relay --url wss://127.0.0.1:PORT --pin HEX --tokens FILE
+ *               [--pairs 50] [--seconds 5] [--rate MSG_PER_S]
+ *
+ * Without --rate: full speed, prints relay.delivered (msg/s). With --rate:
+ * a fixed total rate, prints relay.p50_at_Nk / relay.p99_at_Nk (ms, end to
+ * end: send to delivery at the receiver). Every loop is bounded in time. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <signal/key_helper.h>
+#include <signal/signal_protocol.h>
+
+#include "protocol/crypto.h"
+#include "protocol/encoding.h"
+#include "protocol/fingerprint.h"
+#include "protocol/invite.h"
+#include "protocol/layout.h"
+#include "protocol/sig.h"
+#include "protocol/signal_provider.h"
+#include "protocol/wire.h"
+
+#define MAX_PEERS 200
+#define PAYLOAD 256
+#define WINDOW 256          /* outstanding sends per sender at full speed */
+#define BATCH 32            /* sends per frame */
+#define MAX_SAMPLES 2000000
+#define QUEUE_LIMIT (4 * 1024 * 1024)
+
+struct out_frame {
+	struct out_frame *next;
+	size_t len;
+	uint8_t buf[];          /* LWS_PRE headroom, then the frame */
+};
+
+struct peer {
+	int idx;
+	struct lws *wsi;
+	char token[INVITE_MAX_TOKEN + 1];
+	uint8_t account[16];
+	uint8_t idpub[33];
+	ratchet_identity_key_pair *idpair;
+	int logged_in;
+	int is_sender;
+	int partner;
+	uint64_t next_id;
+	long outstanding;
+	double credit;          /* rate mode: messages owed */
+	struct out_frame *q_head, *q_tail;
+	size_t q_bytes;
+	uint8_t *rx;
+	size_t rx_len;
+};
+
+static struct peer peers[MAX_PEERS];
+static int n_peers;
+static uint8_t pin[32];
+static char host[256];
+static int port;
+static signal_context *sctx;
+static struct lws_context *lctx;
+static int logged_in_count;
+static int failed;
+static int fetched_count;
+
+static double rate;           /* 0: full speed */
+static int measuring;         /* 1 while the window is open */
+static uint64_t delivered_in_window;
+static uint64_t *samples;     /* latencies in µs */
+static size_t n_samples;
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_relay: %s\n", what);
+	exit(1);
+}
+
+/* Queues a packed frame for the peer's next writeable callback. */
+static void queue_frame(struct peer *p, Liaison__Frame *f)
+{
+	uint8_t *packed;
+	size_t len;
+	if (wire_frame_encode(f, &packed, &len) != 0)
+		die("frame encode failed");
+	struct out_frame *o = malloc(sizeof(*o) + LWS_PRE + len);
+	if (o == NULL)
+		die("out of memory");
+	o->next = NULL;
+	o->len = len;
+	memcpy(o->buf + LWS_PRE, packed, len);
+	free(packed);
+	if (p->q_tail != NULL)
+		p->q_tail->next = o;
+	else
+		p->q_head = o;
+	p->q_tail = o;
+	p->q_bytes += len;
+	lws_callback_on_writable(p->wsi);
+}
+
+static void frame_of(Liaison__Frame *f, Liaison__Item **items, size_t n)
+{
+	liaison__frame__init(f);
+	f->n_items = n;
+	f->items = items;
+}
+
+static void send_enroll_and_login(struct peer *p, const uint8_t server_nonce[32])
+{
+	struct invite inv;
+	uint8_t redeem[32], bind[32];
+	if (invite_decode(p->token, strlen(p->token), &inv) != 0)
+		die("bad invite token");
+	if (invite_derive(inv.secret, redeem, bind) != 0)
+		die("invite derive");
+
+	struct enrollment e;
+	memset(&e, 0, sizeof(e));
+	id_random(p->account);
+	memcpy(e.account, p->account, 16);
+	snprintf(e.authority, sizeof(e.authority), "%s", inv.authority);
+	e.role = inv.role;
+	snprintf(e.name, sizeof(e.name), "bench %d", p->idx);
+	memcpy(e.invite_id, inv.invite_id, 16);
+	e.invite_expires = inv.expires;
+	memcpy(e.identity_key, p->idpub, 33);
+	struct wb w;
+	wb_init(&w, LAYOUT_MAX_ENROLLMENT);
+	if (layout_enrollment_encode(&e, &w) != 0 || wb_status(&w) != 0)
+		die("enrollment encode");
+	uint8_t esig[64], mac[32];
+	ec_private_key *priv = ratchet_identity_key_pair_get_private(p->idpair);
+	if (sig_xeddsa_sign(esig, SIG_ENROLLMENT, w.data, w.len, priv, sctx) != 0)
+		die("enrollment sign");
+	if (lc_auth(mac, w.data, w.len, bind) != 0)
+		die("bind mac");
+
+	session_signed_pre_key *spk = NULL;
+	if (signal_protocol_key_helper_generate_signed_pre_key(&spk, p->idpair, 1,
+			(uint64_t)time(NULL) * 1000, sctx) != 0)
+		die("signed prekey");
+	signal_buffer *spk_pub = NULL;
+	if (ec_public_key_serialize(&spk_pub,
+			ec_key_pair_get_public(session_signed_pre_key_get_key_pair(spk))) != 0)
+		die("signed prekey serialise");
+
+	Liaison__SignedPrekey sp = LIAISON__SIGNED_PREKEY__INIT;
+	sp.id = 1;
+	sp.public_key.data = signal_buffer_data(spk_pub);
+	sp.public_key.len = signal_buffer_len(spk_pub);
+	sp.signature.data = (uint8_t *)session_signed_pre_key_get_signature(spk);
+	sp.signature.len = session_signed_pre_key_get_signature_len(spk);
+
+	Liaison__Enroll en = LIAISON__ENROLL__INIT;
+	en.invite_id.data = inv.invite_id;
+	en.invite_id.len = 16;
+	en.redeem.data = redeem;
+	en.redeem.len = 32;
+	en.enrollment.data = w.data;
+	en.enrollment.len = w.len;
+	en.signature.data = esig;
+	en.signature.len = 64;
+	en.bind_mac.data = mac;
+	en.bind_mac.len = 32;
+	en.registration_id = (uint32_t)(p->idx + 1);
+	en.signed_prekey = &sp;
+
+	uint8_t cnonce[32], tuple[LAYOUT_LOGIN_BYTES], lsig[64];
+	lc_random(cnonce, sizeof(cnonce));
+	uint64_t now = (uint64_t)time(NULL) * 1000;
+	layout_login(tuple, server_nonce, cnonce, p->account, pin, now);
+	if (sig_xeddsa_sign(lsig, SIG_LOGIN, tuple, sizeof(tuple), priv, sctx) != 0)
+		die("login sign");
+	Liaison__Login lg = LIAISON__LOGIN__INIT;
+	lg.account.data = p->account;
+	lg.account.len = 16;
+	lg.client_nonce.data = cnonce;
+	lg.client_nonce.len = 32;
+	lg.time = now;
+	lg.signature.data = lsig;
+	lg.signature.len = 64;
+
+	Liaison__Item i1 = LIAISON__ITEM__INIT, i2 = LIAISON__ITEM__INIT;
+	i1.id = 1;
+	i1.body_case = LIAISON__ITEM__BODY_ENROLL;
+	i1.enroll = &en;
+	i2.id = 2;
+	i2.body_case = LIAISON__ITEM__BODY_LOGIN;
+	i2.login = &lg;
+	Liaison__Item *items[2] = { &i1, &i2 };
+	Liaison__Frame f;
+	frame_of(&f, items, 2);
+	queue_frame(p, &f);
+
+	signal_buffer_free(spk_pub);
+	SIGNAL_UNREF(spk);
+	wb_free(&w);
+	lc_wipe(&inv, sizeof(inv));
+	lc_wipe(redeem, sizeof(redeem));
+	lc_wipe(bind, sizeof(bind));
+}
+
+/* Sends up to n messages from p to its partner, in frames of BATCH. */
+static void send_messages(struct peer *p, int n)
+{
+	static uint8_t payloads[BATCH][PAYLOAD];
+	static uint8_t ids[BATCH][16];
+	Liaison__Send sends[BATCH];
+	Liaison__Item it[BATCH];
+	Liaison__Item *items[BATCH];
+	while (n > 0 && p->q_bytes < QUEUE_LIMIT) {
+		int k = n < BATCH ? n : BATCH;
+		for (int i = 0; i < k; i++) {
+			lc_random(payloads[i], PAYLOAD);
+			uint64_t t = mono_us();
+			memcpy(payloads[i], &t, sizeof(t));
+			lc_random(ids[i], 16);
+			liaison__send__init(&sends[i]);
+			sends[i].to.data = peers[p->partner].account;
+			sends[i].to.len = 16;
+			sends[i].message_id.data = ids[i];
+			sends[i].message_id.len = 16;
+			sends[i].type = 2;
+			sends[i].ciphertext.data = payloads[i];
+			sends[i].ciphertext.len = PAYLOAD;
+			liaison__item__init(&it[i]);
+			it[i].id = ++p->next_id;
+			it[i].body_case = LIAISON__ITEM__BODY_SEND;
+			it[i].send = &sends[i];
+			items[i] = &it[i];
+		}
+		Liaison__Frame f;
+		frame_of(&f, items, (size_t)k);
+		queue_frame(p, &f);
+		p->outstanding += k;
+		n -= k;
+	}
+}
+
+static void start_traffic(void)
+{
+	for (int i = 0; i < n_peers; i++) {
+		struct peer *p = &peers[i];
+		if (!p->is_sender) {
+			Liaison__Fetch fe = LIAISON__FETCH__INIT;
+			Liaison__Item it = LIAISON__ITEM__INIT;
+			it.id = ++p->next_id;
+			it.body_case = LIAISON__ITEM__BODY_FETCH;
+			it.fetch = &fe;
+			Liaison__Item *items[1] = { &it };
+			Liaison__Frame f;
+			frame_of(&f, items, 1);
+			queue_frame(p, &f);
+		}
+	}
+}
+
+static void on_frame(struct peer *p, const uint8_t *buf, size_t len)
+{
+	Liaison__Frame *f;
+	if (wire_frame_decode(buf, len, &f) != 0)
+		die("the relay sent a frame that does not decode");
+	uint64_t *acks = NULL;
+	size_t n_acks = 0;
+	for (size_t i = 0; i < f->n_items; i++) {
+		Liaison__Item *it = f->items[i];
+		switch (it->body_case) {
+		case LIAISON__ITEM__BODY_CHALLENGE:
+			if (it->challenge->server_nonce.len != 32)
+				die("bad challenge");
+			send_enroll_and_login(p, it->challenge->server_nonce.data);
+			break;
+		case LIAISON__ITEM__BODY_LOGIN_OK:
+			p->logged_in = 1;
+			if (++logged_in_count == n_peers)
+				start_traffic();
+			break;
+		case LIAISON__ITEM__BODY_OK:
+			break;
+		case LIAISON__ITEM__BODY_ERROR:
+			fprintf(stderr, "bench_relay: peer %d: relay error %d (%s)\n", p->idx,
+				wire_error_code(it->error), liaison_strerror(wire_error_code(it->error)));
+			failed = 1;
+			break;
+		case LIAISON__ITEM__BODY_SEND_ACK:
+			p->outstanding--;
+			break;
+		case LIAISON__ITEM__BODY_DRAINED:
+			fetched_count++;
+			break;
+		case LIAISON__ITEM__BODY_DELIVER: {
+			Liaison__Deliver *d = it->deliver;
+			if (d->ciphertext.len == PAYLOAD) {
+				uint64_t t;
+				memcpy(&t, d->ciphertext.data, sizeof(t));
+				uint64_t now = mono_us();
+				if (measuring) {
+					delivered_in_window++;
+					if (n_samples < MAX_SAMPLES && now >= t)
+						samples[n_samples++] = now - t;
+				}
+			}
+			uint64_t *na = realloc(acks, (n_acks + 1) * sizeof(*acks));
+			if (na == NULL)
+				die("out of memory");
+			acks = na;
+			acks[n_acks++] = d->seq;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (n_acks > 0) {
+		Liaison__Ack ack = LIAISON__ACK__INIT;
+		ack.n_seq = n_acks;
+		ack.seq = acks;
+		Liaison__Item it = LIAISON__ITEM__INIT;
+		it.id = ++p->next_id;
+		it.body_case = LIAISON__ITEM__BODY_ACK;
+		it.ack = &ack;
+		Liaison__Item *items[1] = { &it };
+		Liaison__Frame out;
+		frame_of(&out, items, 1);
+		queue_frame(p, &out);
+	}
+	free(acks);
+	wire_frame_free(f);
+	/* Full speed: keep each sender's window full. */
+	if (rate == 0 && p->is_sender && logged_in_count == n_peers && p->outstanding < WINDOW / 2)
+		send_messages(p, (int)(WINDOW - p->outstanding));
+}
+
+static int pin_matches(X509_STORE_CTX *x509_ctx)
+{
+	X509 *cert = X509_STORE_CTX_get_current_cert(x509_ctx);
+	if (cert == NULL)
+		return 0;
+	unsigned char *der = NULL;
+	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+	if (n <= 0)
+		return 0;
+	uint8_t h[32];
+	int ok = lc_sha256(der, (size_t)n, h) == 0 && lc_equal(h, pin, 32);
+	OPENSSL_free(der);
+	return ok;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+		    void *in, size_t len)
+{
+	struct peer *p = lws_get_opaque_user_data(wsi);
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION: {
+		X509_STORE_CTX *x = (X509_STORE_CTX *)user;
+		if (X509_STORE_CTX_get_error_depth(x) > 0) {
+			X509_STORE_CTX_set_error(x, X509_V_OK);
+			return 0;
+		}
+		if (!pin_matches(x))
+			return 1;
+		X509_STORE_CTX_set_error(x, X509_V_OK);
+		return 0;
+	}
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		fprintf(stderr, "bench_relay: connection failed: %s\n",
+			in != NULL ? (const char *)in : "?");
+		failed = 1;
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE: {
+		if (p->rx_len + len > WIRE_MAX_FRAME)
+			die("frame over the limit");
+		uint8_t *n = realloc(p->rx, p->rx_len + len);
+		if (n == NULL)
+			die("out of memory");
+		p->rx = n;
+		memcpy(p->rx + p->rx_len, in, len);
+		p->rx_len += len;
+		if (lws_is_final_fragment(wsi)) {
+			size_t l = p->rx_len;
+			p->rx_len = 0;
+			on_frame(p, p->rx, l);
+		}
+		break;
+	}
+	case LWS_CALLBACK_CLIENT_WRITEABLE: {
+		struct out_frame *o = p->q_head;
+		if (o == NULL)
+			break;
+		if (lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_BINARY) < (int)o->len)
+			return -1;
+		p->q_head = o->next;
+		if (p->q_head == NULL)
+			p->q_tail = NULL;
+		p->q_bytes -= o->len;
+		free(o);
+		if (p->q_head != NULL)
+			lws_callback_on_writable(wsi);
+		break;
+	}
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (p != NULL)
+			p->wsi = NULL;
+		failed = 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+	{ WIRE_SUBPROTOCOL, callback, 0, WIRE_MAX_FRAME, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void connect_peer(struct peer *p)
+{
+	struct lws_client_connect_info ci;
+	memset(&ci, 0, sizeof(ci));
+	ci.context = lctx;
+	ci.address = host;
+	ci.port = port;
+	ci.path = "/";
+	ci.host = host;
+	ci.origin = host;
+	ci.protocol = WIRE_SUBPROTOCOL;
+	ci.ssl_connection = LCCSCF_USE_SSL | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
+	ci.opaque_user_data = p;
+	ci.pwsi = &p->wsi;
+	if (lws_client_connect_via_info(&ci) == NULL)
+		die("connect failed");
+}
+
+/* Runs the loop for us microseconds; in rate mode feeds the senders. */
+static void run_for(uint64_t us)
+{
+	uint64_t end = mono_us() + us, last = mono_us();
+	while (mono_us() < end && !failed) {
+		lws_service(lctx, 0);
+		if (rate > 0 && logged_in_count == n_peers) {
+			uint64_t now = mono_us();
+			double per_sender = rate / (n_peers / 2);
+			for (int i = 0; i < n_peers; i++) {
+				struct peer *p = &peers[i];
+				if (!p->is_sender)
+					continue;
+				p->credit += per_sender * (double)(now - last) / 1e6;
+				int k = (int)p->credit;
+				if (k > 0) {
+					send_messages(p, k);
+					p->credit -= k;
+				}
+			}
+			last = now;
+		}
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_relay --url wss://HOST:PORT --pin HEX --tokens FILE "
+		"[--pairs N] [--seconds S] [--rate MSG_PER_S]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *url = NULL, *pin_hex = NULL, *tokens = NULL;
+	int pairs = 50, seconds = 5;
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--url") == 0)
+			url = argv[++i];
+		else if (strcmp(argv[i], "--pin") == 0)
+			pin_hex = argv[++i];
+		else if (strcmp(argv[i], "--tokens") == 0)
+			tokens = argv[++i];
+		else if (strcmp(argv[i], "--pairs") == 0)
+			pairs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--seconds") == 0)
+			seconds = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--rate") == 0)
+			rate = atof(argv[++i]);
+		else
+			usage();
+	}
+	if (url == NULL || pin_hex == NULL || tokens == NULL || pairs < 1 ||
+	    pairs * 2 > MAX_PEERS || seconds < 1 || seconds > 120 || rate < 0)
+		usage();
+	if (sscanf(url, "wss://%255[^:]:%d", host, &port) != 2)
+		usage();
+	if (lc_init() != 0 || fp_pin_parse(pin_hex, pin) != 0)
+		die("bad pin or libsodium init failed");
+	if (sigprov_context_new(&sctx) != 0)
+		die("libsignal context");
+	samples = calloc(MAX_SAMPLES, sizeof(*samples));
+	if (samples == NULL)
+		die("out of memory");
+
+	FILE *fp = fopen(tokens, "r");
+	if (fp == NULL)
+		die("cannot open the tokens file");
+	n_peers = pairs * 2;
+	for (int i = 0; i < n_peers; i++) {
+		struct peer *p = &peers[i];
+		if (fgets(p->token, sizeof(p->token), fp) == NULL)
+			die("not enough invite tokens for the pairs asked");
+		p->token[strcspn(p->token, "\r\n")] = '\0';
+		p->idx = i;
+		p->is_sender = i < pairs;
+		p->partner = p->is_sender ? i + pairs : i - pairs;
+		if (signal_protocol_key_helper_generate_identity_key_pair(&p->idpair, sctx) != 0)
+			die("identity key");
+		signal_buffer *b = NULL;
+		if (ec_public_key_serialize(&b, ratchet_identity_key_pair_get_public(p->idpair)) != 0 ||
+		    signal_buffer_len(b) != 33)
+			die("identity key serialise");
+		memcpy(p->idpub, signal_buffer_data(b), 33);
+		signal_buffer_free(b);
+	}
+	fclose(fp);
+
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.fd_limit_per_thread = 1024;
+	lws_set_log_level(LLL_ERR, NULL);
+	lctx = lws_create_context(&info);
+	if (lctx == NULL)
+		die("lws context");
+	for (int i = 0; i < n_peers; i++)
+		connect_peer(&peers[i]);
+
+	/* Enrollment and login, bounded to 60 s. */
+	uint64_t deadline = mono_us() + 60u * 1000000u;
+	while (logged_in_count < n_peers && !failed && mono_us() < deadline)
+		lws_service(lctx, 0);
+	if (logged_in_count < n_peers)
+		die("not every account enrolled and logged in within 60 s");
+
+	if (rate == 0) {
+		for (int i = 0; i < pairs; i++)
+			send_messages(&peers[i], WINDOW);
+	}
+	run_for(1000000);               /* warm-up */
+	measuring = 1;
+	uint64_t t0 = mono_us();
+	run_for((uint64_t)seconds * 1000000u);
+	uint64_t t1 = mono_us();
+	measuring = 0;
+	if (failed)
+		die("a connection failed during the run");
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (rate == 0) {
+		double per_s = (double)delivered_in_window / ((double)(t1 - t0) / 1e6);
+		fprintf(stderr, "bench_relay: %d pairs, %lu delivered in %.1f s\n", pairs,
+			(unsigned long)delivered_in_window, (double)(t1 - t0) / 1e6);
+		printf("bench relay.delivered %.0f msg/s cores %ld\n", per_s, cores);
+	} else {
+		if (n_samples == 0)
+			die("no message was delivered in the window");
+		qsort(samples, n_samples, sizeof(*samples), cmp_u64);
+		double p50 = (double)samples[n_samples / 2] / 1000.0;
+		double p99 = (double)samples[(n_samples * 99) / 100] / 1000.0;
+		double got = (double)delivered_in_window / ((double)(t1 - t0) / 1e6);
+		int k = (int)(rate / 1000);
+		fprintf(stderr, "bench_relay: asked %.0f msg/s, achieved %.0f msg/s, %zu samples\n",
+			rate, got, n_samples);
+		printf("bench relay.p50_at_%dk %.2f ms cores %ld\n", k, p50, cores);
+		printf("bench relay.p99_at_%dk %.2f ms cores %ld\n", k, p99, cores);
+	}
+	lws_context_destroy(lctx);
+	for (int i = 0; i < n_peers; i++) {
+		SIGNAL_UNREF(peers[i].idpair);
+		free(peers[i].rx);
+	}
+	sigprov_context_free(sctx);
+	free(samples);
+	return 0;
+}

@@ -1,0 +1,88 @@
+# Shared set-up for the end-to-end scripts (sourced, not run): a real relay
+# on 127.0.0.1 with TLS, real clients, a temporary directory removed on exit.
+# Each check prints "ok - WHAT" or "not ok - WHAT: expected ..., got ...".
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$ROOT/bin
+T=$(mktemp -d /tmp/liaison-e2e.XXXXXX)
+export LIAISON_PASSPHRASE="correct horse battery staple"
+unset LIAISON_HOME LIAISON_PASSPHRASE_FILE
+RELAY_PID=""
+FAILS=0
+
+cleanup() {
+	if [ -n "$RELAY_PID" ]; then kill -9 "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null; fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+# check "what a user would check" command...: ok when the command succeeds.
+check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+# expect_exit CODE "what" command...: runs it, compares the exit code.
+expect_exit() {
+	local want=$1 what=$2; shift 2
+	"$@" >"$T/last.out" 2>"$T/last.err"; local got=$?
+	if [ "$got" -eq "$want" ]; then ok "$what (exit $got)"
+	else notok "$what: expected exit $want, got $got: $(head -c 300 "$T/last.err")"; fi
+}
+# expect_eq "what" EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1: expected '$2', got '$3'"; fi
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+relay_init() {
+	PORT=$(free_port)
+	"$BIN/liaison-server" init --data "$T/relay" --url "wss://127.0.0.1:$PORT" >"$T/init.out"
+}
+
+# Starts the relay and waits (bounded) until it says it listens.
+relay_start() {
+	: >"$T/relay.log"
+	"$BIN/liaison-server" run --data "$T/relay" --listen "127.0.0.1:$PORT" "$@" 2>>"$T/relay.log" &
+	RELAY_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q '^listening' "$T/relay.log" && return 0
+		kill -0 "$RELAY_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "relay did not start:"; cat "$T/relay.log"; return 1
+}
+relay_stop() { kill -TERM "$RELAY_PID"; wait "$RELAY_PID"; local rc=$?; RELAY_PID=""; return $rc; }
+relay_kill() { kill -9 "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=""; }
+
+# liaison HOME ARGS...: the client on home $T/HOME.
+liaison() { local home=$1; shift; "$BIN/liaison" --home "$T/$home" "$@"; }
+
+# account_of HOME: the account id of an enrolled home.
+account_of() { liaison "$1" whoami | awk '$1 == "account" {print $2}'; }
+
+# network_up: relay, bootstrap secretariat "sec", members given as arguments
+# (default alice bruno), each enrolled with the root fingerprint checked.
+# Sets ROOT_FP and ACC_<name>.
+network_up() {
+	relay_init && relay_start || return 1
+	"$BIN/liaison-server" invite --data "$T/relay" --authority SECRETARIAT --country UN \
+		--name Secretariat >"$T/bootstrap.invite" || return 1
+	liaison sec enroll --token-file "$T/bootstrap.invite" --name "Sam Secretariat" \
+		--kdf interactive >"$T/sec.enroll" || return 1
+	ROOT_FP=$(awk '$1 == "root-fingerprint" {print $2}' "$T/sec.enroll")
+	ACC_sec=$(awk '$1 == "account" {print $2}' "$T/sec.enroll")
+	local members=("$@") m
+	[ ${#members[@]} -eq 0 ] && members=(alice bruno)
+	for m in "${members[@]}"; do
+		liaison sec invite --authority "AUTH-$m" --country FR --name "Authority of $m" \
+			>"$T/$m.invite" || return 1
+		liaison "$m" enroll --token-file "$T/$m.invite" --name "Member $m" \
+			--root-fingerprint "$ROOT_FP" --kdf interactive >"$T/$m.enroll" || return 1
+		printf -v "ACC_$m" '%s' "$(awk '$1 == "account" {print $2}' "$T/$m.enroll")"
+	done
+}
+
+finish() { exit $((FAILS > 0)); }
