@@ -29,7 +29,9 @@ int home_exists(const struct home *h);
 /* A new home: fresh master key wrapped under the passphrase at level. */
 int home_create(struct home *h, const char *pass, size_t passlen,
 		enum lc_kdf_level level) LIAISON_WUR;
-/* Unwraps the master key: LIAISON_ERR_PASSPHRASE when wrong. */
+/* Unwraps the master key and derives the subkeys (Argon2id runs here, once
+ * per process): LIAISON_ERR_PASSPHRASE when wrong. On a home already
+ * unlocked it returns 0 at once, without checking pass again. */
 int home_unlock(struct home *h, const char *pass, size_t passlen) LIAISON_WUR;
 /* Rewraps the master key under a new passphrase (and level); the data and
  * every subkey stay as they are. The home must be unlocked. */

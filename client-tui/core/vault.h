@@ -14,7 +14,8 @@
 #include "client-tui/core/home.h"
 #include "protocol/errors.h"
 
-/* The tables; each has its own index and value subkeys. */
+/* The tables; each has its own index and value subkeys. The numbers are
+ * stored and bound into every value: append new tables, never renumber. */
 enum vault_table {
 	VT_ACCOUNT = 1,      /* the own account (one row, key "self") */
 	VT_CONTACT,          /* account id -> contact record (pinned key, names) */
