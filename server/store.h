@@ -1,0 +1,164 @@
+/* The relay's one narrow storage interface (DESIGN.md §7, §10): what the
+ * relay needs (accounts, invites, prekeys, mailboxes, duplicates, expiry),
+ * not SQL. Writes are staged and made durable together by store_commit's
+ * completion; nothing may be acknowledged to a peer before that completion. */
+#ifndef LIAISON_SERVER_STORE_H
+#define LIAISON_SERVER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/errors.h"
+#include "protocol/layout.h"
+
+#define STORE_MAX_PREKEYS 1000		/* one-time prekeys held per account */
+#define STORE_KEY_BYTES 33		/* serialised Curve25519 public key */
+#define STORE_SETTING_MAX 512		/* a setting's value, bytes */
+
+struct store;
+
+/* status is 0 when everything staged before store_commit is on disk, or a
+ * negative LIAISON_ERR_* when the batch was rolled back. */
+typedef void (*store_done_fn)(void *arg, int status);
+/* Asked to arrange one call of store_flush soon (end of the loop turn). */
+typedef void (*store_schedule_fn)(void *arg);
+
+/* Opens (create != 0: creates) the database at path and migrates it. */
+int store_open(const char *path, int create, struct store **out) LIAISON_WUR;
+/* Commits what is staged (store_flush) and closes; NULL is a no-op. */
+void store_close(struct store *st);
+void store_set_scheduler(struct store *st, store_schedule_fn fn, void *arg);
+
+/* Calls done once everything staged so far is durable (or has failed).
+ * With a scheduler, the batch completes at the next store_flush; without
+ * one the caller calls store_flush itself. */
+int store_commit(struct store *st, store_done_fn done, void *arg) LIAISON_WUR;
+/* Commits the staged batch and runs the completions registered for it. */
+void store_flush(struct store *st);
+
+/* Relay settings (the URL): small text values. */
+int store_setting_get(struct store *st, const char *key, char *out, size_t outsz) LIAISON_WUR;
+int store_setting_set(struct store *st, const char *key, const char *value) LIAISON_WUR;
+
+struct store_invite {
+	uint8_t id[16];
+	uint8_t redeem_hash[32];		/* SHA-256(redeem): never the secret */
+	uint8_t role;				/* ROLE_* */
+	char authority[LAYOUT_MAX_AUTHORITY + 1];
+	uint64_t expires;			/* ms since the epoch */
+	int bootstrap;
+};
+/* LIAISON_ERR_EXISTS when the id is taken. */
+int store_invite_add(struct store *st, const struct store_invite *inv) LIAISON_WUR;
+/* Finds a redeemable invite: LIAISON_ERR_BAD_INVITE when unknown or the hash
+ * differs, LIAISON_ERR_USED when used (a bootstrap invite also once any
+ * bootstrap invite was redeemed), LIAISON_ERR_EXPIRED past its expiry. */
+int store_invite_check(struct store *st, const uint8_t id[16], const uint8_t redeem_hash[32],
+		       uint64_t now_ms, struct store_invite *out) LIAISON_WUR;
+int store_bootstrap_redeemed(struct store *st, int *redeemed) LIAISON_WUR;
+
+struct store_prekey {
+	uint32_t id;
+	uint8_t public_key[STORE_KEY_BYTES];
+};
+struct store_signed_prekey {
+	uint32_t id;
+	uint8_t public_key[STORE_KEY_BYTES];
+	uint8_t signature[64];
+};
+
+struct store_enrollment {
+	uint8_t account[16];
+	uint8_t identity_key[STORE_KEY_BYTES];
+	uint32_t registration_id;
+	uint8_t role;
+	char authority[LAYOUT_MAX_AUTHORITY + 1];
+	uint8_t invite_id[16];
+	int bootstrap;				/* redeems a bootstrap invite */
+	const uint8_t *enrollment;		/* the signed layout bytes */
+	size_t enrollment_len;
+	uint8_t signature[64];
+	uint8_t bind_mac[32];
+	struct store_signed_prekey signed_prekey;
+	const struct store_prekey *prekeys;
+	size_t n_prekeys;
+	uint64_t enrolled_at;			/* ms */
+};
+/* In one step: marks the invite used (refused with LIAISON_ERR_USED when it
+ * already is, or for a bootstrap invite when any bootstrap invite was ever
+ * redeemed), stores the account (LIAISON_ERR_EXISTS when the id is taken)
+ * and its prekeys. On failure nothing of it is staged. */
+int store_enroll(struct store *st, const struct store_enrollment *e) LIAISON_WUR;
+
+struct store_account {
+	uint8_t id[16];
+	uint8_t identity_key[STORE_KEY_BYTES];
+	uint32_t registration_id;
+	uint8_t role;
+	char authority[LAYOUT_MAX_AUTHORITY + 1];
+	int bootstrap;				/* redeemed the bootstrap invite: the root holder */
+	int revoked;
+};
+/* LIAISON_ERR_NOT_FOUND for an unknown account. */
+int store_account_get(struct store *st, const uint8_t id[16], struct store_account *out) LIAISON_WUR;
+/* Relay revocation: ends access. LIAISON_ERR_NOT_FOUND when unknown. */
+int store_account_revoke(struct store *st, const uint8_t id[16]) LIAISON_WUR;
+
+/* Adds one-time prekeys (replacing equal ids) and, when spk is not NULL,
+ * replaces the signed prekey. LIAISON_ERR_TOO_BIG past STORE_MAX_PREKEYS. */
+int store_prekeys_put(struct store *st, const uint8_t account[16],
+		      const struct store_signed_prekey *spk,
+		      const struct store_prekey *prekeys, size_t n) LIAISON_WUR;
+int store_prekeys_count(struct store *st, const uint8_t account[16], uint32_t *left) LIAISON_WUR;
+
+struct store_bundle {
+	struct store_signed_prekey signed_prekey;
+	int has_signed_prekey;
+	struct store_prekey prekey;
+	int has_prekey;				/* 0 when none was left */
+};
+/* The signed prekey and one one-time prekey, which is deleted (staged);
+ * *left is what remains. */
+int store_bundle_take(struct store *st, const uint8_t account[16], struct store_bundle *out,
+		      uint32_t *left) LIAISON_WUR;
+
+struct store_message {
+	uint64_t seq;
+	uint8_t sender[16];
+	uint8_t message_id[16];
+	uint32_t type;
+	const uint8_t *ciphertext;		/* valid during the callback only */
+	size_t ciphertext_len;
+	uint64_t received_at;			/* ms */
+};
+/* Queues a message for recipient, unless (sender, message_id) is already
+ * held (then *duplicate = 1 and nothing is stored). Both the message and its
+ * id are kept until store_expire passes their time of arrival, now_ms. */
+int store_mailbox_put(struct store *st, const uint8_t sender[16], const uint8_t recipient[16],
+		      const uint8_t message_id[16], uint32_t type,
+		      const uint8_t *ciphertext, size_t len, uint64_t now_ms,
+		      uint64_t *seq, int *duplicate) LIAISON_WUR;
+/* Calls fn for the recipient's committed messages after after_seq, oldest
+ * first, until max_count messages or about max_bytes of ciphertext (at least
+ * one message); fn returns 0 to go on. Staged, uncommitted messages are
+ * never returned. *count gets how many were passed to fn. */
+typedef int (*store_message_fn)(void *arg, const struct store_message *m);
+int store_mailbox_fetch(struct store *st, const uint8_t recipient[16], uint64_t after_seq,
+			size_t max_count, size_t max_bytes, store_message_fn fn, void *arg,
+			size_t *count) LIAISON_WUR;
+/* Deletes those of seqs that are the recipient's own; others are ignored. */
+int store_mailbox_ack(struct store *st, const uint8_t recipient[16], const uint64_t *seqs,
+		      size_t n) LIAISON_WUR;
+/* Deletes the undelivered messages and the duplicate ids that arrived at
+ * or before cutoff_ms (now less the relay's --expire-after); *removed counts
+ * the messages. */
+int store_expire(struct store *st, uint64_t cutoff_ms, uint64_t *removed) LIAISON_WUR;
+
+struct store_status {
+	uint64_t accounts;
+	uint64_t revoked;
+	uint64_t queued;
+};
+int store_status(struct store *st, struct store_status *out) LIAISON_WUR;
+
+#endif

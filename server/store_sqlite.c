@@ -1,0 +1,938 @@
+/* The SQLite backend of server/store.h: WAL, synchronous=FULL, statements
+ * prepared once, migrations by PRAGMA user_version. Writes go into one open
+ * transaction per loop turn, committed by store_flush; it must never report
+ * a batch done before its COMMIT returned. */
+#include "server/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "protocol/crypto.h"
+#include "protocol/log.h"
+
+#define TAG "store"
+#define BUSY_TIMEOUT_MS 5000
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_SETTING_GET, S_SETTING_SET,
+	S_INVITE_ADD, S_INVITE_GET, S_INVITE_USE, S_BOOTSTRAP_GET, S_BOOTSTRAP_MARK,
+	S_ACCOUNT_ADD, S_ACCOUNT_GET, S_ACCOUNT_REVOKE,
+	S_SPK_SET, S_SPK_GET, S_PK_ADD, S_PK_COUNT, S_PK_FIRST, S_PK_DEL,
+	S_SENT_GET, S_SENT_ADD, S_MAIL_ADD, S_MAIL_FETCH, S_MAIL_ACK,
+	S_EXPIRE_MAIL, S_EXPIRE_SENT,
+	S_COUNT_ACCOUNTS, S_COUNT_REVOKED, S_COUNT_QUEUED, S_MAX_SEQ,
+	S_COUNT_
+};
+
+static const char *const stmt_sql[S_COUNT_] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_RELEASE] = "RELEASE op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO op",
+	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[S_SETTING_SET] = "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+	[S_INVITE_ADD] = "INSERT INTO invites(id, redeem_hash, role, authority, expires, bootstrap)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_INVITE_GET] = "SELECT redeem_hash, role, authority, expires, bootstrap, used"
+			 " FROM invites WHERE id = ?1",
+	[S_INVITE_USE] = "UPDATE invites SET used = 1 WHERE id = ?1 AND used = 0",
+	[S_BOOTSTRAP_GET] = "SELECT count(*) FROM bootstrap_redeemed",
+	/* The CHECK and primary key make a second bootstrap redemption fail
+	 * inside the database, whatever the caller checked before. */
+	[S_BOOTSTRAP_MARK] = "INSERT INTO bootstrap_redeemed(one, invite_id) VALUES (1, ?1)",
+	[S_ACCOUNT_ADD] = "INSERT INTO accounts(id, identity_key, registration_id, role, authority,"
+			  " enrollment, signature, bind_mac, invite_id, bootstrap, enrolled_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_ACCOUNT_GET] = "SELECT identity_key, registration_id, role, authority, bootstrap, revoked"
+			  " FROM accounts WHERE id = ?1",
+	[S_ACCOUNT_REVOKE] = "UPDATE accounts SET revoked = 1 WHERE id = ?1",
+	[S_SPK_SET] = "INSERT OR REPLACE INTO signed_prekeys(account, id, public_key, signature)"
+		      " VALUES (?1, ?2, ?3, ?4)",
+	[S_SPK_GET] = "SELECT id, public_key, signature FROM signed_prekeys WHERE account = ?1",
+	[S_PK_ADD] = "INSERT OR REPLACE INTO prekeys(account, id, public_key) VALUES (?1, ?2, ?3)",
+	[S_PK_COUNT] = "SELECT count(*) FROM prekeys WHERE account = ?1",
+	[S_PK_FIRST] = "SELECT id, public_key FROM prekeys WHERE account = ?1 ORDER BY id LIMIT 1",
+	[S_PK_DEL] = "DELETE FROM prekeys WHERE account = ?1 AND id = ?2",
+	[S_SENT_GET] = "SELECT 1 FROM sent_ids WHERE sender = ?1 AND message_id = ?2",
+	[S_SENT_ADD] = "INSERT INTO sent_ids(sender, message_id, received_at) VALUES (?1, ?2, ?3)",
+	[S_MAIL_ADD] = "INSERT INTO mailbox(recipient, sender, message_id, type, ciphertext,"
+		       " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_MAIL_FETCH] = "SELECT seq, sender, message_id, type, ciphertext, received_at FROM mailbox"
+			 " WHERE recipient = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4",
+	[S_MAIL_ACK] = "DELETE FROM mailbox WHERE recipient = ?1 AND seq = ?2",
+	[S_EXPIRE_MAIL] = "DELETE FROM mailbox WHERE received_at <= ?1",
+	[S_EXPIRE_SENT] = "DELETE FROM sent_ids WHERE received_at <= ?1",
+	[S_COUNT_ACCOUNTS] = "SELECT count(*) FROM accounts",
+	[S_COUNT_REVOKED] = "SELECT count(*) FROM accounts WHERE revoked != 0",
+	[S_COUNT_QUEUED] = "SELECT count(*) FROM mailbox",
+	[S_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM mailbox",
+};
+
+/* Numbered migrations: migration i brings user_version from i to i + 1. */
+static const char *const migrations[] = {
+	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE invites(id BLOB PRIMARY KEY, redeem_hash BLOB NOT NULL,"
+	" role INTEGER NOT NULL, authority TEXT NOT NULL, expires INTEGER NOT NULL,"
+	" bootstrap INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE bootstrap_redeemed(one INTEGER PRIMARY KEY CHECK (one = 1),"
+	" invite_id BLOB NOT NULL);"
+	"CREATE TABLE accounts(id BLOB PRIMARY KEY, identity_key BLOB NOT NULL,"
+	" registration_id INTEGER NOT NULL, role INTEGER NOT NULL, authority TEXT NOT NULL,"
+	" enrollment BLOB NOT NULL, signature BLOB NOT NULL, bind_mac BLOB NOT NULL,"
+	" invite_id BLOB NOT NULL UNIQUE, bootstrap INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0, enrolled_at INTEGER NOT NULL);"
+	"CREATE TABLE signed_prekeys(account BLOB PRIMARY KEY, id INTEGER NOT NULL,"
+	" public_key BLOB NOT NULL, signature BLOB NOT NULL);"
+	"CREATE TABLE prekeys(account BLOB NOT NULL, id INTEGER NOT NULL,"
+	" public_key BLOB NOT NULL, PRIMARY KEY (account, id)) WITHOUT ROWID;"
+	"CREATE TABLE mailbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, recipient BLOB NOT NULL,"
+	" sender BLOB NOT NULL, message_id BLOB NOT NULL, type INTEGER NOT NULL,"
+	" ciphertext BLOB NOT NULL, received_at INTEGER NOT NULL);"
+	"CREATE INDEX mailbox_by_recipient ON mailbox(recipient, seq);"
+	"CREATE INDEX mailbox_by_arrival ON mailbox(received_at);"
+	"CREATE TABLE sent_ids(sender BLOB NOT NULL, message_id BLOB NOT NULL,"
+	" received_at INTEGER NOT NULL, PRIMARY KEY (sender, message_id)) WITHOUT ROWID;"
+	"CREATE INDEX sent_ids_by_arrival ON sent_ids(received_at);",
+};
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+struct completion {
+	store_done_fn done;
+	void *arg;
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT_];
+	int in_tx;
+	int scheduled;
+	store_schedule_fn schedule;
+	void *schedule_arg;
+	struct completion *pending;
+	size_t n_pending, cap_pending;
+	uint64_t committed_seq;		/* highest mailbox seq known to be on disk */
+	uint64_t batch_seq;		/* highest seq staged in the open batch */
+};
+
+static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static void done_with(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static int storage_err(struct store *st, const char *what)
+{
+	log_err(TAG, "%s: %s", what, sqlite3_errmsg(st->db));
+	return LIAISON_ERR_STORAGE;
+}
+
+/* Runs a statement that returns no rows. */
+static int run(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	done_with(s);
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT)
+			return LIAISON_ERR_EXISTS;
+		return storage_err(st, what);
+	}
+	return 0;
+}
+
+static int bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
+{
+	return sqlite3_bind_blob64(s, i, p, n, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : LIAISON_ERR_STORAGE;
+}
+
+/* Copies a blob column that must be exactly n bytes. */
+static int column_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n)
+{
+	const void *p = sqlite3_column_blob(s, col);
+	if (p == NULL || (size_t)sqlite3_column_bytes(s, col) != n)
+		return LIAISON_ERR_STORAGE;
+	memcpy(out, p, n);
+	return 0;
+}
+
+static int column_text(sqlite3_stmt *s, int col, char *out, size_t outsz)
+{
+	const unsigned char *p = sqlite3_column_text(s, col);
+	int n = sqlite3_column_bytes(s, col);
+	if (p == NULL || n < 0 || (size_t)n >= outsz)
+		return LIAISON_ERR_STORAGE;
+	memcpy(out, p, (size_t)n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* The batch's transaction, opened by the first write of a loop turn. */
+static int tx_open(struct store *st)
+{
+	int rc;
+	if (st->in_tx)
+		return 0;
+	rc = run(st, stmt(st, S_BEGIN), "begin");
+	if (rc == 0)
+		st->in_tx = 1;
+	return rc;
+}
+
+/* One operation inside the batch: all of it or none of it. */
+static int op_begin(struct store *st)
+{
+	int rc = tx_open(st);
+	if (rc == 0)
+		rc = run(st, stmt(st, S_SAVEPOINT), "savepoint");
+	return rc;
+}
+
+static int op_end(struct store *st, int status)
+{
+	int rc;
+	if (status != 0) {
+		rc = run(st, stmt(st, S_ROLLBACK_TO), "rollback to savepoint");
+		if (rc != 0)
+			return rc;
+	}
+	rc = run(st, stmt(st, S_RELEASE), "release savepoint");
+	return status != 0 ? status : rc;
+}
+
+static int count_query(struct store *st, enum stmt_id id, const uint8_t *key, size_t keylen,
+		       uint64_t *out)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	int rc = 0;
+	if (key != NULL && bind_blob(s, 1, key, keylen) != 0) {
+		rc = LIAISON_ERR_STORAGE;
+		goto out;
+	}
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = storage_err(st, "count");
+		goto out;
+	}
+	*out = (uint64_t)sqlite3_column_int64(s, 0);
+out:
+	done_with(s);
+	return rc;
+}
+
+static int migrate(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int version = 0, rc = 0, i;
+	char pragma[64];
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		rc = storage_err(st, "reading the schema version");
+		goto out;
+	}
+	version = sqlite3_column_int(s, 0);
+	if (version > SCHEMA_VERSION) {
+		log_err(TAG, "the database is newer (schema %d) than this relay (%d)", version,
+			SCHEMA_VERSION);
+		rc = LIAISON_ERR_UNSUPPORTED;
+		goto out;
+	}
+	for (i = version; i < SCHEMA_VERSION; i++) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", i + 1);
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			rc = storage_err(st, "migration");
+			goto out;
+		}
+		if (sqlite3_exec(st->db, migrations[i], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			rc = storage_err(st, "migration");
+			if (sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+				log_err(TAG, "rollback of the migration failed");
+			goto out;
+		}
+	}
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int store_open(const char *path, int create, struct store **out)
+{
+	struct store *st = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc = 0, i;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return LIAISON_ERR_NOMEM;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		rc = st->db == NULL ? LIAISON_ERR_NOMEM :
+		     create ? storage_err(st, "open") : LIAISON_ERR_NOT_INITIALISED;
+		goto out;
+	}
+	if (sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+			 " PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = storage_err(st, "configuring the database");
+		goto out;
+	}
+	rc = migrate(st);
+	if (rc != 0)
+		goto out;
+	for (i = 0; i < S_COUNT_; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &st->stmt[i], NULL) != SQLITE_OK) {
+			rc = storage_err(st, "preparing a statement");
+			goto out;
+		}
+	}
+	rc = count_query(st, S_MAX_SEQ, NULL, 0, &st->committed_seq);
+	if (rc != 0)
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	store_close(st);
+	return rc;
+}
+
+void store_close(struct store *st)
+{
+	int i;
+	if (st == NULL)
+		return;
+	if (st->db != NULL)
+		store_flush(st);
+	for (i = 0; i < S_COUNT_; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_err(TAG, "closing the database: %s", sqlite3_errmsg(st->db));
+	free(st->pending);
+	free(st);
+}
+
+void store_set_scheduler(struct store *st, store_schedule_fn fn, void *arg)
+{
+	st->schedule = fn;
+	st->schedule_arg = arg;
+}
+
+int store_commit(struct store *st, store_done_fn done, void *arg)
+{
+	if (st->n_pending == st->cap_pending) {
+		size_t cap = st->cap_pending ? 2 * st->cap_pending : 16;
+		struct completion *p = realloc(st->pending, cap * sizeof(*p));
+		if (p == NULL)
+			return LIAISON_ERR_NOMEM;
+		st->pending = p;
+		st->cap_pending = cap;
+	}
+	st->pending[st->n_pending].done = done;
+	st->pending[st->n_pending].arg = arg;
+	st->n_pending++;
+	if (st->schedule != NULL && !st->scheduled) {
+		st->scheduled = 1;
+		st->schedule(st->schedule_arg);
+	}
+	return 0;
+}
+
+void store_flush(struct store *st)
+{
+	struct completion *list;
+	size_t n, i;
+	int status = 0;
+
+	st->scheduled = 0;
+	if (st->in_tx) {
+		st->in_tx = 0;
+		status = run(st, stmt(st, S_COMMIT), "commit");
+		if (status != 0) {
+			status = LIAISON_ERR_STORAGE;
+			if (!sqlite3_get_autocommit(st->db) &&
+			    run(st, stmt(st, S_ROLLBACK), "rollback") != 0)
+				log_err(TAG, "rollback after a failed commit failed");
+		} else if (st->batch_seq > st->committed_seq) {
+			st->committed_seq = st->batch_seq;
+		}
+		st->batch_seq = 0;
+	}
+	/* Completions may stage the next batch and register new ones. */
+	list = st->pending;
+	n = st->n_pending;
+	st->pending = NULL;
+	st->n_pending = st->cap_pending = 0;
+	for (i = 0; i < n; i++)
+		list[i].done(list[i].arg, status);
+	free(list);
+}
+
+int store_setting_get(struct store *st, const char *key, char *out, size_t outsz)
+{
+	sqlite3_stmt *s = stmt(st, S_SETTING_GET);
+	int rc;
+	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		rc = LIAISON_ERR_STORAGE;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		rc = LIAISON_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = storage_err(st, "reading a setting");
+		goto out;
+	}
+	rc = column_text(s, 0, out, outsz);
+out:
+	done_with(s);
+	return rc;
+}
+
+int store_setting_set(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (strlen(value) >= STORE_SETTING_MAX)
+		return LIAISON_ERR_TOO_BIG;
+	rc = tx_open(st);
+	if (rc != 0)
+		return rc;
+	s = stmt(st, S_SETTING_SET);
+	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, value, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	return run(st, s, "writing a setting");
+}
+
+int store_invite_add(struct store *st, const struct store_invite *inv)
+{
+	sqlite3_stmt *s;
+	int rc = tx_open(st);
+	if (rc != 0)
+		return rc;
+	s = stmt(st, S_INVITE_ADD);
+	if (bind_blob(s, 1, inv->id, sizeof(inv->id)) != 0 ||
+	    bind_blob(s, 2, inv->redeem_hash, sizeof(inv->redeem_hash)) != 0 ||
+	    sqlite3_bind_int(s, 3, inv->role) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 4, inv->authority, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 5, (sqlite3_int64)inv->expires) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 6, inv->bootstrap ? 1 : 0) != SQLITE_OK) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	return run(st, s, "adding an invite");
+}
+
+int store_bootstrap_redeemed(struct store *st, int *redeemed)
+{
+	uint64_t n = 0;
+	int rc = count_query(st, S_BOOTSTRAP_GET, NULL, 0, &n);
+	if (rc == 0)
+		*redeemed = n > 0;
+	return rc;
+}
+
+int store_invite_check(struct store *st, const uint8_t id[16], const uint8_t redeem_hash[32],
+		       uint64_t now_ms, struct store_invite *out)
+{
+	sqlite3_stmt *s = stmt(st, S_INVITE_GET);
+	struct store_invite inv;
+	int rc, used, redeemed;
+
+	memset(&inv, 0, sizeof(inv));
+	if (bind_blob(s, 1, id, 16) != 0) {
+		rc = LIAISON_ERR_STORAGE;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		rc = LIAISON_ERR_BAD_INVITE;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = storage_err(st, "reading an invite");
+		goto out;
+	}
+	memcpy(inv.id, id, 16);
+	rc = column_fixed(s, 0, inv.redeem_hash, sizeof(inv.redeem_hash));
+	if (rc == 0)
+		rc = column_text(s, 2, inv.authority, sizeof(inv.authority));
+	if (rc != 0)
+		goto out;
+	inv.role = (uint8_t)sqlite3_column_int(s, 1);
+	inv.expires = (uint64_t)sqlite3_column_int64(s, 3);
+	inv.bootstrap = sqlite3_column_int(s, 4) != 0;
+	used = sqlite3_column_int(s, 5) != 0;
+	done_with(s);
+	if (!lc_equal(inv.redeem_hash, redeem_hash, 32)) {
+		rc = LIAISON_ERR_BAD_INVITE;
+		goto out;
+	}
+	if (used) {
+		rc = LIAISON_ERR_USED;
+		goto out;
+	}
+	if (inv.bootstrap) {
+		rc = store_bootstrap_redeemed(st, &redeemed);
+		if (rc != 0)
+			goto out;
+		if (redeemed) {
+			rc = LIAISON_ERR_USED;
+			goto out;
+		}
+	}
+	if (now_ms >= inv.expires) {
+		rc = LIAISON_ERR_EXPIRED;
+		goto out;
+	}
+	*out = inv;
+	rc = 0;
+out:
+	done_with(s);
+	return rc;
+}
+
+static int put_signed_prekey(struct store *st, const uint8_t account[16],
+			     const struct store_signed_prekey *spk)
+{
+	sqlite3_stmt *s = stmt(st, S_SPK_SET);
+	if (bind_blob(s, 1, account, 16) != 0 || sqlite3_bind_int64(s, 2, spk->id) != SQLITE_OK ||
+	    bind_blob(s, 3, spk->public_key, sizeof(spk->public_key)) != 0 ||
+	    bind_blob(s, 4, spk->signature, sizeof(spk->signature)) != 0) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	return run(st, s, "storing a signed prekey");
+}
+
+static int put_prekeys(struct store *st, const uint8_t account[16],
+		       const struct store_prekey *prekeys, size_t n)
+{
+	uint64_t count = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_stmt *s = stmt(st, S_PK_ADD);
+		if (bind_blob(s, 1, account, 16) != 0 ||
+		    sqlite3_bind_int64(s, 2, prekeys[i].id) != SQLITE_OK ||
+		    bind_blob(s, 3, prekeys[i].public_key, sizeof(prekeys[i].public_key)) != 0) {
+			done_with(s);
+			return LIAISON_ERR_STORAGE;
+		}
+		rc = run(st, s, "storing a prekey");
+		if (rc != 0)
+			return rc;
+	}
+	rc = count_query(st, S_PK_COUNT, account, 16, &count);
+	if (rc == 0 && count > STORE_MAX_PREKEYS)
+		rc = LIAISON_ERR_TOO_BIG;
+	return rc;
+}
+
+static int enroll_steps(struct store *st, const struct store_enrollment *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = stmt(st, S_INVITE_USE);
+	if (bind_blob(s, 1, e->invite_id, 16) != 0) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = run(st, s, "marking the invite used");
+	if (rc != 0)
+		return rc;
+	if (sqlite3_changes(st->db) != 1)
+		return LIAISON_ERR_USED;
+	if (e->bootstrap) {
+		s = stmt(st, S_BOOTSTRAP_MARK);
+		if (bind_blob(s, 1, e->invite_id, 16) != 0) {
+			done_with(s);
+			return LIAISON_ERR_STORAGE;
+		}
+		rc = run(st, s, "marking the bootstrap redeemed");
+		if (rc == LIAISON_ERR_EXISTS)
+			return LIAISON_ERR_USED;
+		if (rc != 0)
+			return rc;
+	}
+	s = stmt(st, S_ACCOUNT_ADD);
+	if (bind_blob(s, 1, e->account, 16) != 0 ||
+	    bind_blob(s, 2, e->identity_key, sizeof(e->identity_key)) != 0 ||
+	    sqlite3_bind_int64(s, 3, e->registration_id) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 4, e->role) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 5, e->authority, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    bind_blob(s, 6, e->enrollment, e->enrollment_len) != 0 ||
+	    bind_blob(s, 7, e->signature, sizeof(e->signature)) != 0 ||
+	    bind_blob(s, 8, e->bind_mac, sizeof(e->bind_mac)) != 0 ||
+	    bind_blob(s, 9, e->invite_id, 16) != 0 ||
+	    sqlite3_bind_int(s, 10, e->bootstrap ? 1 : 0) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 11, (sqlite3_int64)e->enrolled_at) != SQLITE_OK) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = run(st, s, "storing the account");
+	if (rc != 0)
+		return rc;
+	rc = put_signed_prekey(st, e->account, &e->signed_prekey);
+	if (rc != 0)
+		return rc;
+	return put_prekeys(st, e->account, e->prekeys, e->n_prekeys);
+}
+
+int store_enroll(struct store *st, const struct store_enrollment *e)
+{
+	int rc = op_begin(st);
+	if (rc != 0)
+		return rc;
+	return op_end(st, enroll_steps(st, e));
+}
+
+int store_account_get(struct store *st, const uint8_t id[16], struct store_account *out)
+{
+	sqlite3_stmt *s = stmt(st, S_ACCOUNT_GET);
+	struct store_account a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (bind_blob(s, 1, id, 16) != 0) {
+		rc = LIAISON_ERR_STORAGE;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		rc = LIAISON_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		rc = storage_err(st, "reading an account");
+		goto out;
+	}
+	memcpy(a.id, id, 16);
+	rc = column_fixed(s, 0, a.identity_key, sizeof(a.identity_key));
+	if (rc == 0)
+		rc = column_text(s, 3, a.authority, sizeof(a.authority));
+	if (rc != 0)
+		goto out;
+	a.registration_id = (uint32_t)sqlite3_column_int64(s, 1);
+	a.role = (uint8_t)sqlite3_column_int(s, 2);
+	a.bootstrap = sqlite3_column_int(s, 4) != 0;
+	a.revoked = sqlite3_column_int(s, 5) != 0;
+	*out = a;
+out:
+	done_with(s);
+	return rc;
+}
+
+int store_account_revoke(struct store *st, const uint8_t id[16])
+{
+	sqlite3_stmt *s;
+	int rc = tx_open(st);
+	if (rc != 0)
+		return rc;
+	s = stmt(st, S_ACCOUNT_REVOKE);
+	if (bind_blob(s, 1, id, 16) != 0) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = run(st, s, "revoking an account");
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = LIAISON_ERR_NOT_FOUND;
+	return rc;
+}
+
+int store_prekeys_put(struct store *st, const uint8_t account[16],
+		      const struct store_signed_prekey *spk,
+		      const struct store_prekey *prekeys, size_t n)
+{
+	int rc;
+	if (n > STORE_MAX_PREKEYS)
+		return LIAISON_ERR_TOO_BIG;
+	rc = op_begin(st);
+	if (rc != 0)
+		return rc;
+	if (spk != NULL)
+		rc = put_signed_prekey(st, account, spk);
+	if (rc == 0)
+		rc = put_prekeys(st, account, prekeys, n);
+	return op_end(st, rc);
+}
+
+int store_prekeys_count(struct store *st, const uint8_t account[16], uint32_t *left)
+{
+	uint64_t n = 0;
+	int rc = count_query(st, S_PK_COUNT, account, 16, &n);
+	if (rc == 0)
+		*left = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	return rc;
+}
+
+static int take_prekey(struct store *st, const uint8_t account[16], struct store_bundle *b)
+{
+	sqlite3_stmt *s = stmt(st, S_PK_FIRST);
+	int rc;
+	if (bind_blob(s, 1, account, 16) != 0) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		done_with(s);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		done_with(s);
+		return storage_err(st, "reading a prekey");
+	}
+	b->prekey.id = (uint32_t)sqlite3_column_int64(s, 0);
+	rc = column_fixed(s, 1, b->prekey.public_key, sizeof(b->prekey.public_key));
+	done_with(s);
+	if (rc != 0)
+		return rc;
+	rc = tx_open(st);
+	if (rc != 0)
+		return rc;
+	s = stmt(st, S_PK_DEL);
+	if (bind_blob(s, 1, account, 16) != 0 || sqlite3_bind_int64(s, 2, b->prekey.id) != SQLITE_OK) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = run(st, s, "consuming a prekey");
+	if (rc == 0)
+		b->has_prekey = 1;
+	return rc;
+}
+
+int store_bundle_take(struct store *st, const uint8_t account[16], struct store_bundle *out,
+		      uint32_t *left)
+{
+	sqlite3_stmt *s = stmt(st, S_SPK_GET);
+	struct store_bundle b;
+	uint32_t n = 0;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	if (bind_blob(s, 1, account, 16) != 0) {
+		rc = LIAISON_ERR_STORAGE;
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		b.signed_prekey.id = (uint32_t)sqlite3_column_int64(s, 0);
+		rc = column_fixed(s, 1, b.signed_prekey.public_key, sizeof(b.signed_prekey.public_key));
+		if (rc == 0)
+			rc = column_fixed(s, 2, b.signed_prekey.signature,
+					  sizeof(b.signed_prekey.signature));
+		if (rc != 0)
+			goto out;
+		b.has_signed_prekey = 1;
+	} else if (rc != SQLITE_DONE) {
+		rc = storage_err(st, "reading a signed prekey");
+		goto out;
+	}
+	done_with(s);
+	rc = take_prekey(st, account, &b);
+	if (rc == 0)
+		rc = store_prekeys_count(st, account, &n);
+	if (rc != 0)
+		goto out;
+	*out = b;
+	*left = n;
+out:
+	done_with(s);
+	return rc;
+}
+
+static int mailbox_put_steps(struct store *st, const uint8_t sender[16], const uint8_t recipient[16],
+			     const uint8_t message_id[16], uint32_t type,
+			     const uint8_t *ciphertext, size_t len, uint64_t now_ms,
+			     uint64_t *seq)
+{
+	sqlite3_stmt *s = stmt(st, S_SENT_ADD);
+	int rc;
+
+	if (bind_blob(s, 1, sender, 16) != 0 || bind_blob(s, 2, message_id, 16) != 0 ||
+	    sqlite3_bind_int64(s, 3, (sqlite3_int64)now_ms) != SQLITE_OK) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = run(st, s, "recording a message id");
+	if (rc != 0)
+		return rc;
+	s = stmt(st, S_MAIL_ADD);
+	if (bind_blob(s, 1, recipient, 16) != 0 || bind_blob(s, 2, sender, 16) != 0 ||
+	    bind_blob(s, 3, message_id, 16) != 0 || sqlite3_bind_int64(s, 4, type) != SQLITE_OK ||
+	    bind_blob(s, 5, ciphertext, len) != 0 ||
+	    sqlite3_bind_int64(s, 6, (sqlite3_int64)now_ms) != SQLITE_OK) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = run(st, s, "queueing a message");
+	if (rc == 0)
+		*seq = (uint64_t)sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int store_mailbox_put(struct store *st, const uint8_t sender[16], const uint8_t recipient[16],
+		      const uint8_t message_id[16], uint32_t type,
+		      const uint8_t *ciphertext, size_t len, uint64_t now_ms,
+		      uint64_t *seq, int *duplicate)
+{
+	sqlite3_stmt *s = stmt(st, S_SENT_GET);
+	uint64_t new_seq = 0;
+	int rc;
+
+	if (bind_blob(s, 1, sender, 16) != 0 || bind_blob(s, 2, message_id, 16) != 0) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = sqlite3_step(s);
+	done_with(s);
+	if (rc == SQLITE_ROW) {
+		*duplicate = 1;
+		*seq = 0;
+		return 0;
+	}
+	if (rc != SQLITE_DONE)
+		return storage_err(st, "looking up a message id");
+	rc = op_begin(st);
+	if (rc != 0)
+		return rc;
+	rc = op_end(st, mailbox_put_steps(st, sender, recipient, message_id, type, ciphertext,
+					  len, now_ms, &new_seq));
+	if (rc != 0)
+		return rc;
+	if (new_seq > st->batch_seq)
+		st->batch_seq = new_seq;
+	*duplicate = 0;
+	*seq = new_seq;
+	return 0;
+}
+
+int store_mailbox_fetch(struct store *st, const uint8_t recipient[16], uint64_t after_seq,
+			size_t max_count, size_t max_bytes, store_message_fn fn, void *arg,
+			size_t *count)
+{
+	sqlite3_stmt *s = stmt(st, S_MAIL_FETCH);
+	struct store_message m;
+	size_t n = 0, bytes = 0;
+	int rc;
+
+	if (bind_blob(s, 1, recipient, 16) != 0 ||
+	    sqlite3_bind_int64(s, 2, (sqlite3_int64)after_seq) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, (sqlite3_int64)st->committed_seq) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 4, (sqlite3_int64)max_count) != SQLITE_OK) {
+		rc = LIAISON_ERR_STORAGE;
+		goto out;
+	}
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE) {
+			rc = 0;
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			rc = storage_err(st, "reading the mailbox");
+			goto out;
+		}
+		memset(&m, 0, sizeof(m));
+		m.seq = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = column_fixed(s, 1, m.sender, sizeof(m.sender));
+		if (rc == 0)
+			rc = column_fixed(s, 2, m.message_id, sizeof(m.message_id));
+		if (rc != 0)
+			goto out;
+		m.type = (uint32_t)sqlite3_column_int64(s, 3);
+		m.ciphertext = sqlite3_column_blob(s, 4);
+		m.ciphertext_len = (size_t)sqlite3_column_bytes(s, 4);
+		m.received_at = (uint64_t)sqlite3_column_int64(s, 5);
+		if (n > 0 && bytes + m.ciphertext_len > max_bytes)
+			break;
+		rc = fn(arg, &m);
+		if (rc != 0)
+			goto out;
+		n++;
+		bytes += m.ciphertext_len;
+	}
+	*count = n;
+out:
+	done_with(s);
+	return rc;
+}
+
+int store_mailbox_ack(struct store *st, const uint8_t recipient[16], const uint64_t *seqs, size_t n)
+{
+	size_t i;
+	int rc = tx_open(st);
+	for (i = 0; rc == 0 && i < n; i++) {
+		sqlite3_stmt *s = stmt(st, S_MAIL_ACK);
+		if (bind_blob(s, 1, recipient, 16) != 0 ||
+		    sqlite3_bind_int64(s, 2, (sqlite3_int64)seqs[i]) != SQLITE_OK) {
+			done_with(s);
+			return LIAISON_ERR_STORAGE;
+		}
+		rc = run(st, s, "deleting a delivered message");
+	}
+	return rc;
+}
+
+int store_expire(struct store *st, uint64_t cutoff_ms, uint64_t *removed)
+{
+	sqlite3_stmt *s;
+	uint64_t n;
+	int rc = op_begin(st);
+	if (rc != 0)
+		return rc;
+	s = stmt(st, S_EXPIRE_MAIL);
+	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)cutoff_ms) != SQLITE_OK) {
+		done_with(s);
+		return op_end(st, LIAISON_ERR_STORAGE);
+	}
+	rc = run(st, s, "expiring messages");
+	n = (uint64_t)sqlite3_changes(st->db);
+	if (rc == 0) {
+		s = stmt(st, S_EXPIRE_SENT);
+		if (sqlite3_bind_int64(s, 1, (sqlite3_int64)cutoff_ms) != SQLITE_OK) {
+			done_with(s);
+			rc = LIAISON_ERR_STORAGE;
+		} else {
+			rc = run(st, s, "expiring message ids");
+		}
+	}
+	rc = op_end(st, rc);
+	if (rc == 0)
+		*removed = n;
+	return rc;
+}
+
+int store_status(struct store *st, struct store_status *out)
+{
+	struct store_status s;
+	int rc;
+	memset(&s, 0, sizeof(s));
+	rc = count_query(st, S_COUNT_ACCOUNTS, NULL, 0, &s.accounts);
+	if (rc == 0)
+		rc = count_query(st, S_COUNT_REVOKED, NULL, 0, &s.revoked);
+	if (rc == 0)
+		rc = count_query(st, S_COUNT_QUEUED, NULL, 0, &s.queued);
+	if (rc == 0)
+		*out = s;
+	return rc;
+}
