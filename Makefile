@@ -27,16 +27,20 @@ TUI_SRC       := $(wildcard client-tui/tui/*.c)
 UNIT_SRC      := $(wildcard tests/unit/test_*.c)
 BENCH_SRC     := $(wildcard tests/bench/bench_*.c)
 FUZZ_SRC      := $(wildcard tests/fuzz/fuzz_*.c)
+TESTLIB_SRC   := $(wildcard tests/lib/*.c)
+TOOLS_SRC     := $(wildcard tests/tools/*.c)
 
 LIB_PROTOCOL  = $(BUILD)/libliaison-protocol.a
 LIB_DIRECTORY = $(BUILD)/libliaison-directory.a
 LIB_SERVER    = $(BUILD)/libliaison-server.a
 LIB_CORE      = $(BUILD)/libliaison-core.a
+LIB_TEST      = $(BUILD)/libliaison-test.a
 
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+TOOLS_BIN = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOLS_SRC))
 
-.PHONY: all deps run test unit bench fuzz fuzz-build clean install
+.PHONY: all deps run test unit tools bench fuzz fuzz-build clean install
 # The binaries are linked in $(BUILD)/bin (build/ or build-san/) and copied to
 # bin/ whenever they differ, so bin/ always holds the flavour last built.
 all: $(BUILD)/bin/liaison-server $(BUILD)/bin/liaison
@@ -68,6 +72,8 @@ $(LIB_SERVER): $(call obj,$(SERVER_SRC)) | $(BUILD)
 	$(AR) rcs $@ $^
 $(LIB_CORE): $(call obj,$(CORE_SRC)) | $(BUILD)
 	$(AR) rcs $@ $^
+$(LIB_TEST): $(call obj,$(TESTLIB_SRC)) | $(BUILD)
+	$(AR) rcs $@ $^
 $(BUILD):
 	@mkdir -p $@
 
@@ -85,16 +91,22 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL) $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIBS_ALL) $(CMOCKA_LIBS) $(CURSES_LIBS) $(PKG_LIBS)
 
-$(BUILD)/bench/%: tests/bench/%.c $(LIBS_ALL) $(GEN_H)
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_TEST) $(LIBS_ALL) $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS_ALL) $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_TEST) $(LIBS_ALL) $(PKG_LIBS) -lm
+
+# Test-only programs the end-to-end scripts drive (never installed).
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_TEST) $(LIBS_ALL) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_TEST) $(LIBS_ALL) $(PKG_LIBS)
 
 unit: $(UNIT_BIN)
+tools: $(TOOLS_BIN)
 
 # The whole suite: unit, end-to-end, TUI and short fuzz runs (tests/run.sh
 # adds up the results and prints the closing "N passed, N failed").
 test: deps
-	@$(MAKE) --no-print-directory all unit fuzz-build
+	@$(MAKE) --no-print-directory all unit tools fuzz-build
 	@BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
 
 run: deps

@@ -18,9 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libwebsockets.h>
-#include <openssl/sha.h>
-#include <openssl/x509.h>
 #include <signal/key_helper.h>
 #include <signal/signal_protocol.h>
 
@@ -32,6 +29,7 @@
 #include "protocol/sig.h"
 #include "protocol/signal_provider.h"
 #include "protocol/wire.h"
+#include "tests/lib/wsclient.h"
 
 #define MAX_PEERS 200
 #define PAYLOAD 256
@@ -40,15 +38,9 @@
 #define MAX_SAMPLES 2000000
 #define QUEUE_LIMIT (4 * 1024 * 1024)
 
-struct out_frame {
-	struct out_frame *next;
-	size_t len;
-	uint8_t buf[];          /* LWS_PRE headroom, then the frame */
-};
-
 struct peer {
 	int idx;
-	struct lws *wsi;
+	struct wsc *conn;
 	char token[INVITE_MAX_TOKEN + 1];
 	uint8_t account[16];
 	uint8_t idpub[33];
@@ -59,10 +51,6 @@ struct peer {
 	uint64_t next_id;
 	long outstanding;
 	double credit;          /* rate mode: messages owed */
-	struct out_frame *q_head, *q_tail;
-	size_t q_bytes;
-	uint8_t *rx;
-	size_t rx_len;
 };
 
 static struct peer peers[MAX_PEERS];
@@ -71,7 +59,7 @@ static uint8_t pin[32];
 static char host[256];
 static int port;
 static signal_context *sctx;
-static struct lws_context *lctx;
+static struct wsc_ctx *wctx;
 static int logged_in_count;
 static int failed;
 static int fetched_count;
@@ -95,27 +83,9 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Queues a packed frame for the peer's next writeable callback. */
 static void queue_frame(struct peer *p, Liaison__Frame *f)
 {
-	uint8_t *packed;
-	size_t len;
-	if (wire_frame_encode(f, &packed, &len) != 0)
-		die("frame encode failed");
-	struct out_frame *o = malloc(sizeof(*o) + LWS_PRE + len);
-	if (o == NULL)
-		die("out of memory");
-	o->next = NULL;
-	o->len = len;
-	memcpy(o->buf + LWS_PRE, packed, len);
-	free(packed);
-	if (p->q_tail != NULL)
-		p->q_tail->next = o;
-	else
-		p->q_head = o;
-	p->q_tail = o;
-	p->q_bytes += len;
-	lws_callback_on_writable(p->wsi);
+	wsc_send_frame(p->conn, f);
 }
 
 static void frame_of(Liaison__Frame *f, Liaison__Item **items, size_t n)
@@ -228,7 +198,7 @@ static void send_messages(struct peer *p, int n)
 	Liaison__Send sends[BATCH];
 	Liaison__Item it[BATCH];
 	Liaison__Item *items[BATCH];
-	while (n > 0 && p->q_bytes < QUEUE_LIMIT) {
+	while (n > 0 && wsc_queued_bytes(p->conn) < QUEUE_LIMIT) {
 		int k = n < BATCH ? n : BATCH;
 		for (int i = 0; i < k; i++) {
 			lc_random(payloads[i], PAYLOAD);
@@ -351,106 +321,21 @@ static void on_frame(struct peer *p, const uint8_t *buf, size_t len)
 		send_messages(p, (int)(WINDOW - p->outstanding));
 }
 
-static int pin_matches(X509_STORE_CTX *x509_ctx)
+static void on_message(struct wsc *c, const uint8_t *buf, size_t len, void *arg)
 {
-	X509 *cert = X509_STORE_CTX_get_current_cert(x509_ctx);
-	if (cert == NULL)
-		return 0;
-	unsigned char *der = NULL;
-	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-	if (n <= 0)
-		return 0;
-	uint8_t h[32];
-	int ok = lc_sha256(der, (size_t)n, h) == 0 && lc_equal(h, pin, 32);
-	OPENSSL_free(der);
-	return ok;
+	(void)c;
+	on_frame(arg, buf, len);
 }
 
-static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		    void *in, size_t len)
+static void on_event(struct wsc *c, enum wsc_event ev, void *arg)
 {
-	struct peer *p = lws_get_opaque_user_data(wsi);
-	(void)user;
-	switch (reason) {
-	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION: {
-		X509_STORE_CTX *x = (X509_STORE_CTX *)user;
-		if (X509_STORE_CTX_get_error_depth(x) > 0) {
-			X509_STORE_CTX_set_error(x, X509_V_OK);
-			return 0;
-		}
-		if (!pin_matches(x))
-			return 1;
-		X509_STORE_CTX_set_error(x, X509_V_OK);
-		return 0;
-	}
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		fprintf(stderr, "bench_relay: connection failed: %s\n",
-			in != NULL ? (const char *)in : "?");
+	struct peer *p = arg;
+	(void)c;
+	if (ev != WSC_CONNECTED) {
+		fprintf(stderr, "bench_relay: peer %d: connection %s\n", p->idx,
+			ev == WSC_FAILED ? "failed" : "closed");
 		failed = 1;
-		break;
-	case LWS_CALLBACK_CLIENT_RECEIVE: {
-		if (p->rx_len + len > WIRE_MAX_FRAME)
-			die("frame over the limit");
-		uint8_t *n = realloc(p->rx, p->rx_len + len);
-		if (n == NULL)
-			die("out of memory");
-		p->rx = n;
-		memcpy(p->rx + p->rx_len, in, len);
-		p->rx_len += len;
-		if (lws_is_final_fragment(wsi)) {
-			size_t l = p->rx_len;
-			p->rx_len = 0;
-			on_frame(p, p->rx, l);
-		}
-		break;
 	}
-	case LWS_CALLBACK_CLIENT_WRITEABLE: {
-		struct out_frame *o = p->q_head;
-		if (o == NULL)
-			break;
-		if (lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_BINARY) < (int)o->len)
-			return -1;
-		p->q_head = o->next;
-		if (p->q_head == NULL)
-			p->q_tail = NULL;
-		p->q_bytes -= o->len;
-		free(o);
-		if (p->q_head != NULL)
-			lws_callback_on_writable(wsi);
-		break;
-	}
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (p != NULL)
-			p->wsi = NULL;
-		failed = 1;
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static const struct lws_protocols protocols[] = {
-	{ WIRE_SUBPROTOCOL, callback, 0, WIRE_MAX_FRAME, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
-
-static void connect_peer(struct peer *p)
-{
-	struct lws_client_connect_info ci;
-	memset(&ci, 0, sizeof(ci));
-	ci.context = lctx;
-	ci.address = host;
-	ci.port = port;
-	ci.path = "/";
-	ci.host = host;
-	ci.origin = host;
-	ci.protocol = WIRE_SUBPROTOCOL;
-	ci.ssl_connection = LCCSCF_USE_SSL | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
-	ci.opaque_user_data = p;
-	ci.pwsi = &p->wsi;
-	if (lws_client_connect_via_info(&ci) == NULL)
-		die("connect failed");
 }
 
 /* Runs the loop for us microseconds; in rate mode feeds the senders. */
@@ -458,7 +343,7 @@ static void run_for(uint64_t us)
 {
 	uint64_t end = mono_us() + us, last = mono_us();
 	while (mono_us() < end && !failed) {
-		lws_service(lctx, 0);
+		wsc_service(wctx, 0);
 		if (rate > 0 && logged_in_count == n_peers) {
 			uint64_t now = mono_us();
 			double per_sender = rate / (n_peers / 2);
@@ -549,23 +434,16 @@ int main(int argc, char **argv)
 	}
 	fclose(fp);
 
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.fd_limit_per_thread = 1024;
-	lws_set_log_level(LLL_ERR, NULL);
-	lctx = lws_create_context(&info);
-	if (lctx == NULL)
+	if (wsc_ctx_new(pin, n_peers, &wctx) != 0)
 		die("lws context");
 	for (int i = 0; i < n_peers; i++)
-		connect_peer(&peers[i]);
+		if (wsc_connect(wctx, host, port, on_message, on_event, &peers[i], &peers[i].conn) != 0)
+			die("connect");
 
 	/* Enrollment and login, bounded to 60 s. */
 	uint64_t deadline = mono_us() + 60u * 1000000u;
 	while (logged_in_count < n_peers && !failed && mono_us() < deadline)
-		lws_service(lctx, 0);
+		wsc_service(wctx, 10);
 	if (logged_in_count < n_peers)
 		die("not every account enrolled and logged in within 60 s");
 
@@ -600,11 +478,9 @@ int main(int argc, char **argv)
 		printf("bench relay.p50_at_%dk %.2f ms cores %ld\n", k, p50, cores);
 		printf("bench relay.p99_at_%dk %.2f ms cores %ld\n", k, p99, cores);
 	}
-	lws_context_destroy(lctx);
-	for (int i = 0; i < n_peers; i++) {
+	wsc_ctx_free(wctx);
+	for (int i = 0; i < n_peers; i++)
 		SIGNAL_UNREF(peers[i].idpair);
-		free(peers[i].rx);
-	}
 	sigprov_context_free(sctx);
 	free(samples);
 	return 0;

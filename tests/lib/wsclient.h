@@ -1,0 +1,36 @@
+/* A small WebSocket client for tests and benchmarks only (never linked into
+ * the product): many connections on one lws context, the relay's pin
+ * checked on the depth-0 SPKI, raw or encoded frames queued with one
+ * lws_write per writeable callback, whole messages handed to a callback. */
+#ifndef LIAISON_TEST_WSCLIENT_H
+#define LIAISON_TEST_WSCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/wire.h"
+
+struct wsc_ctx;
+struct wsc;
+
+enum wsc_event { WSC_CONNECTED, WSC_CLOSED, WSC_FAILED };
+
+typedef void (*wsc_message_fn)(struct wsc *c, const uint8_t *buf, size_t len, void *arg);
+typedef void (*wsc_event_fn)(struct wsc *c, enum wsc_event ev, void *arg);
+
+int wsc_ctx_new(const uint8_t pin[32], int max_connections, struct wsc_ctx **out);
+void wsc_ctx_free(struct wsc_ctx *ctx);
+/* Starts connecting to wss://host:port/; events and messages go to the
+ * callbacks with arg. */
+int wsc_connect(struct wsc_ctx *ctx, const char *host, int port, wsc_message_fn on_message,
+		wsc_event_fn on_event, void *arg, struct wsc **out);
+/* Queues one binary WebSocket message (any bytes, even invalid frames). */
+void wsc_send_raw(struct wsc *c, const uint8_t *buf, size_t len);
+/* Encodes and queues a frame; exits the process if it cannot be encoded. */
+void wsc_send_frame(struct wsc *c, Liaison__Frame *f);
+size_t wsc_queued_bytes(const struct wsc *c);
+int wsc_is_closed(const struct wsc *c);
+/* One turn of the loop, waiting at most timeout_ms. */
+void wsc_service(struct wsc_ctx *ctx, int timeout_ms);
+
+#endif
