@@ -133,6 +133,11 @@ $(FUZZ_BUILD)/%.o: %.c $(GEN_H)
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
 
+# Keep the instrumented objects between runs; fuzz_qr includes the QR code
+# of the client core in its own translation unit.
+.SECONDARY: $(FUZZ_OBJ)
+$(FUZZ_BUILD)/fuzz_qr: client-tui/core/qr.c client-tui/core/qr.h
+
 fuzz-build: $(FUZZ_BIN)
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
