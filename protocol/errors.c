@@ -35,7 +35,7 @@ static const struct err_entry table[LIAISON_ERR_COUNT_] = {
 	[23] = { "unsupported version or kind", 1 },
 	[24] = { "usage error", 2 },
 	[25] = { "the peer broke the protocol", 1 },
-	[26] = { "checksum mismatch (the text was altered or cut)", 3 },
+	[26] = { "the invite token is damaged or incomplete", 3 },
 	[27] = { "the account is awaiting approval", 3 },
 	[28] = { "login refused", 3 },
 	[29] = { "the relay does not know this invite", 3 },
@@ -43,6 +43,15 @@ static const struct err_entry table[LIAISON_ERR_COUNT_] = {
 	[31] = { "not initialised", 1 },
 	[32] = { "busy, try again", 1 },
 	[33] = { "internal error", 1 },
+	[34] = { "the directory was rolled back to an older version: the relay may be tampering; tell the secretariat", 4 },
+	[35] = { "the directory has forked (two signed histories): stop and tell the secretariat", 4 },
+	[36] = { "the directory is behind its signed head: fetch the missing changes", 4 },
+	[37] = { "the relay withholds directory changes that a signed head announces: tell the secretariat", 4 },
+	[38] = { "a directory object is not signed by an active, certified secretariat (or the root)", 4 },
+	[39] = { "a directory change is out of order or does not follow the previous one", 4 },
+	[40] = { "a directory time is backdated, too far ahead or outside its signer's certificate", 4 },
+	[41] = { "the directory head has expired (stale directory): ask the secretariat to run directory refresh", 4 },
+	[42] = { "your own directory entry changed without your asking: tell the secretariat", 4 },
 };
 
 static const struct err_entry *lookup(int err)

@@ -41,7 +41,16 @@ enum liaison_err {
 	LIAISON_ERR_NOT_INITIALISED = -31, /* data dir or home missing */
 	LIAISON_ERR_BUSY = -32,          /* try again later */
 	LIAISON_ERR_INTERNAL = -33,      /* a bug of ours */
-	LIAISON_ERR_COUNT_ = 34
+	LIAISON_ERR_ROLLBACK = -34,      /* the directory went back to an older version */
+	LIAISON_ERR_FORK = -35,          /* two signed directory histories */
+	LIAISON_ERR_BEHIND = -36,        /* a signed head is ahead: fetch the changes */
+	LIAISON_ERR_WITHHELD = -37,      /* the relay cannot supply what a head announces */
+	LIAISON_ERR_SIGNER = -38,        /* signer not an active certified secretariat (or root) */
+	LIAISON_ERR_CHAIN = -39,         /* a change out of order or off the chain */
+	LIAISON_ERR_CLOCK = -40,         /* a signed time backdated or too far ahead */
+	LIAISON_ERR_STALE = -41,         /* the directory head has expired */
+	LIAISON_ERR_OWN_CHANGED = -42,   /* one's own entry changed without asking */
+	LIAISON_ERR_COUNT_ = 43
 };
 
 /* Words for a code, for the second half of "liaison: WHAT: WHY". */

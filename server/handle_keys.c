@@ -81,7 +81,10 @@ int handle_bundle_request(struct conn *c, uint64_t id, const Liaison__BundleRequ
 	rc = store_account_get(c->relay->st, m->account.data, &a);
 	if (rc != 0)
 		return rc;
-	if (a.revoked)
+	/* A relay revocation ends the account's access, not its identity:
+	 * what it sent before still has to be decrypted, so its key stays
+	 * available; only a session to it (a prekey bundle) is refused. */
+	if (a.revoked && !m->identity_only)
 		return LIAISON_ERR_REVOKED;
 	it = item_new(id);
 	bundle = malloc(sizeof(*bundle));

@@ -2,7 +2,7 @@
 # A malformed, oversized or unknown frame closes that one client's
 # connection with an error; every other client goes on being served
 # (DESIGN.md §11).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 BADFRAME=$ROOT/${LIAISON_TEST_BUILD:-build}/tools/badframe
 
 network_up alice bruno || { notok "network set-up"; finish; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The relay cannot read what it carries, and a seized home shows neither
 # plaintext nor who talks to whom (DESIGN.md §3, §9).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 network_up alice bruno || { notok "network set-up"; finish; }
 MARKER="ZEBRA-$(date +%s)-MARKER-PLAINTEXT"

@@ -2,7 +2,7 @@
 # Nothing acknowledged is lost, nothing arrives twice: the recipient offline,
 # the relay restarted between send and sync, and killed with SIGKILL during a
 # burst of sends (DESIGN.md §7).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 network_up alice bruno || { notok "network set-up"; finish; }
 ok "relay, secretariat and two members are up"

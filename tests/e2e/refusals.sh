@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refusals with their exit codes, and nothing stored is lost: a reused
 # invite, a relay-revoked account, an impostor relay with another key.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 network_up alice bruno || { notok "network set-up"; finish; }
 

@@ -1,0 +1,80 @@
+/* liaison invite: a secretariat mints one invite, registers it with the
+ * relay and prints the token alone on stdout. The core decides who may
+ * mint what (DENIED, exit 3). */
+#include "client-tui/cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client-tui/core/core.h"
+#include "protocol/crypto.h"
+#include "protocol/layout.h"
+#include "protocol/timefmt.h"
+
+int cmd_invite(struct cli *cli, int argc, char **argv)
+{
+	const char *authority = NULL, *role_text = "member", *expires = "7d";
+	const char *country = NULL, *name = NULL, *timeout = NULL;
+	const struct cli_opt opts[] = {
+		{ "--authority", &authority, NULL },
+		{ "--role", &role_text, NULL },
+		{ "--expires", &expires, NULL },
+		{ "--country", &country, NULL },
+		{ "--name", &name, NULL },
+		{ "--timeout", &timeout, NULL },
+		{ NULL, NULL, NULL }
+	};
+	char *pos[1];
+	int npos = 0, role;
+	struct home *h = NULL;
+	struct self *s = NULL;
+	uint64_t lifetime, wait = CLI_DEFAULT_TIMEOUT;
+	char *token = NULL;
+	int err;
+
+	err = cli_parse(cli, argc, argv, opts, pos, 0, &npos);
+	if (err != 0)
+		return err;
+	if (authority == NULL || authority[0] == '\0' || strlen(authority) > LAYOUT_MAX_AUTHORITY)
+		return cli_fail(cli, "invite", LIAISON_ERR_USAGE,
+				"--authority ID is required (at most %d bytes)", LAYOUT_MAX_AUTHORITY);
+	if (role_parse(role_text, &role) != 0)
+		return cli_fail(cli, "invite", LIAISON_ERR_USAGE, "--role is member or secretariat");
+	if ((err = cli_seconds(cli, "--expires", expires, &lifetime)) != 0)
+		return err;
+	if (lifetime == 0)
+		return cli_fail(cli, "invite", LIAISON_ERR_USAGE, "--expires must be in the future");
+	if (country != NULL && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
+				country[1] < 'A' || country[1] > 'Z'))
+		return cli_fail(cli, "invite", LIAISON_ERR_USAGE,
+				"--country is two capital letters (ISO 3166-1)");
+	if (name != NULL && strlen(name) > LAYOUT_MAX_NAME)
+		return cli_fail(cli, "invite", LIAISON_ERR_TOO_BIG, "--name is too long");
+	if (timeout != NULL && (err = cli_seconds(cli, "--timeout", timeout, &wait)) != 0)
+		return err;
+	err = cli_open(cli, &h, &s);
+	if (err != 0)
+		return err;
+	err = core_invite_mint(h, s, role, authority, country, name,
+			       time_now_ms() + lifetime * 1000, time_now_ms() + wait * 1000, &token);
+	if (err == LIAISON_ERR_DENIED) {
+		err = cli_fail(cli, "invite", err, role == ROLE_SECRETARIAT ?
+			       "only the root holder grants the secretariat role" :
+			       "only a secretariat with a certified signing key mints invites");
+		goto out;
+	}
+	if (err != 0) {
+		err = cli_fail(cli, "invite", err, NULL);
+		goto out;
+	}
+	if (puts(token) == EOF || fflush(stdout) != 0)
+		err = LIAISON_ERR_IO;
+out:
+	if (token != NULL) {
+		lc_wipe(token, strlen(token));
+		free(token);
+	}
+	cli_close(h, s);
+	return err;
+}
