@@ -31,6 +31,16 @@ for d, _, fs in os.walk(sys.argv[1]):
 PY
 }
 check "bruno's raw account id is nowhere in alice's home" raw_absent alice "$ACC_bruno"
+# One home made with the default key derivation (Argon2id MODERATE).
+relay_start
+liaison sec invite --authority AUTH-dora --country DE --name "Authority of dora" >"$T/dora.invite"
+liaison dora enroll --token-file "$T/dora.invite" --name "Dora" --root-fingerprint "$ROOT_FP" >/dev/null
+expect_eq "a member enrolls with the default key derivation" 0 $?
+liaison dora send "$ACC_bruno" "dora says $MARKER" >/dev/null
+expect_eq "a home with the default key derivation sends" 0 $?
+relay_stop
+expect_eq "the marker is nowhere in clear in that home either" "" "$(scan "$T/dora" "$MARKER")"
+
 perm=$(stat -c %a "$T/alice")
 expect_eq "the home directory is private (0700)" 700 "$perm"
 loose=$(find "$T/alice" -type f ! -perm 600 ! -name lock)
