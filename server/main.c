@@ -29,7 +29,7 @@ static const char usage_main[] =
 	"usage: liaison-server COMMAND [OPTIONS]\n"
 	"\n"
 	"  init   --data DIR [--url wss://HOST:PORT]   make the data directory, key and certificate\n"
-	"  run    --data DIR [--listen HOST:PORT] [--expire-after 30d]   serve\n"
+	"  run    --data DIR [--listen HOST:PORT] [--expire-after 30d] [--max-per-address 64]   serve\n"
 	"  invite --data DIR --authority ID [--country CC] [--name NAME] [--expires 7d]\n"
 	"                                              print the bootstrap invite\n"
 	"  revoke --data DIR ACCOUNT                   end an account's access at the relay\n"
@@ -44,8 +44,10 @@ static const char usage_init[] =
 	"'fingerprint sha256:HEX', the pin that invites carry. Refuses an initialised DIR.\n";
 static const char usage_run[] =
 	"usage: liaison-server run --data DIR [--listen HOST:PORT] [--expire-after 30d]\n"
+	"                          [--max-per-address N]\n"
 	"Serves on HOST:PORT (default 127.0.0.1:7443); prints 'listening HOST:PORT' on\n"
 	"stderr once it accepts. Undelivered messages expire after --expire-after.\n"
+	"At most --max-per-address connections (default 64) are open from one address.\n"
 	"SIGTERM or SIGINT stops it cleanly.\n";
 static const char usage_invite[] =
 	"usage: liaison-server invite --data DIR --authority ID [--country CC] [--name NAME]\n"
@@ -65,6 +67,7 @@ struct opts {
 	const char *url;
 	const char *listen;
 	const char *expire_after;
+	const char *max_per_address;
 	const char *authority;
 	const char *country;
 	const char *name;
@@ -99,6 +102,7 @@ static int parse(const char *cmd, int argc, char **argv, const char *allowed, st
 		{ "url", offsetof(struct opts, url) },
 		{ "listen", offsetof(struct opts, listen) },
 		{ "expire-after", offsetof(struct opts, expire_after) },
+		{ "max-per-address", offsetof(struct opts, max_per_address) },
 		{ "authority", offsetof(struct opts, authority) },
 		{ "country", offsetof(struct opts, country) },
 		{ "name", offsetof(struct opts, name) },
@@ -285,6 +289,15 @@ static int cmd_run(const struct opts *o)
 	cfg.listen_host = host;
 	cfg.listen_port = port;
 	cfg.expire_after_s = expire;
+	cfg.max_per_address = RELAY_MAX_CONN_PER_ADDR;
+	if (o->max_per_address != NULL) {
+		char *end;
+		unsigned long n = strtoul(o->max_per_address, &end, 10);
+		if (*o->max_per_address == '\0' || *end != '\0' || n < 1 || n > 65536)
+			return usage_error("run", "--max-per-address must be a number from 1 to 65536",
+					   usage_run);
+		cfg.max_per_address = (unsigned int)n;
+	}
 	log_set_level(LOG_INFO);
 	rc = relay_run(&cfg);
 	switch (rc) {
@@ -496,7 +509,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "init", " data url ", usage_init, cmd_init },
-	{ "run", " data listen expire-after ", usage_run, cmd_run },
+	{ "run", " data listen expire-after max-per-address ", usage_run, cmd_run },
 	{ "invite", " data authority country name expires ", usage_invite, cmd_invite },
 	{ "revoke", " data ARG ", usage_revoke, cmd_revoke },
 	{ "status", " data json ", usage_status, cmd_status },

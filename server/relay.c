@@ -117,7 +117,7 @@ static int addr_admit(struct relay *r, const struct sockaddr_storage *ss, int fd
 		a->next = r->addrs[h];
 		r->addrs[h] = a;
 	}
-	if (a->count >= RELAY_MAX_CONN_PER_ADDR) {
+	if (a->count >= r->max_per_address) {
 		log_warn(TAG, "refused a connection: too many from one address");
 		return -1;
 	}
@@ -315,6 +315,7 @@ int relay_run(const struct relay_config *cfg)
 	}
 	memcpy(r->data_dir, cfg->data_dir, strlen(cfg->data_dir) + 1);
 	r->expire_after_ms = cfg->expire_after_s * 1000;
+	r->max_per_address = cfg->max_per_address;
 	rc = datadir_path(cfg->data_dir, DATADIR_DB, db, sizeof(db));
 	if (rc == 0)
 		rc = datadir_path(cfg->data_dir, DATADIR_ADMIN_SOCK, sock, sizeof(sock));

@@ -19,7 +19,7 @@
 #define RELAY_DEFAULT_HOST "127.0.0.1"
 #define RELAY_DEFAULT_PORT 7443
 #define RELAY_DEFAULT_EXPIRE_S (30ull * 24 * 3600)
-#define RELAY_MAX_CONN_PER_ADDR 64
+#define RELAY_MAX_CONN_PER_ADDR 64		/* default of run --max-per-address */
 #define RELAY_OUT_LIMIT (4u << 20)		/* queued bytes: stop reading past this */
 #define RELAY_PUMP_LOW (512u << 10)		/* queue more deliveries only below this */
 #define RELAY_DELIVER_BYTES (160u << 10)	/* ciphertext per Deliver frame */
@@ -38,6 +38,7 @@ struct relay_config {
 	const char *listen_host;
 	int listen_port;
 	uint64_t expire_after_s;
+	unsigned int max_per_address;	/* open connections from one address */
 };
 
 /* Serves until SIGTERM or SIGINT; 0 on a clean stop. */
@@ -105,6 +106,7 @@ struct relay {
 	char url[LAYOUT_MAX_URL + 1];
 	char data_dir[4096];
 	uint64_t expire_after_ms;
+	unsigned int max_per_address;
 	lws_sorted_usec_list_t sul_flush;
 	lws_sorted_usec_list_t sul_sweep;
 	struct conn *by_account[RELAY_ACCOUNT_BUCKETS];

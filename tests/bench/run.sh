@@ -19,7 +19,7 @@ out=var/bench/latest.txt
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 bin/liaison-server init --data "$T/relay" --url "wss://127.0.0.1:$PORT" >"$T/init.out"
 PIN=$(awk '$1 == "fingerprint" {print $2}' "$T/init.out")
-bin/liaison-server run --data "$T/relay" --listen "127.0.0.1:$PORT" 2>"$T/relay.log" &
+bin/liaison-server run --data "$T/relay" --listen "127.0.0.1:$PORT" --max-per-address 1024 2>"$T/relay.log" &
 RELAY_PID=$!
 for _ in $(seq 1 100); do grep -q '^listening' "$T/relay.log" && break; sleep 0.1; done
 bin/liaison-server invite --data "$T/relay" --authority BENCH-SEC >"$T/boot.invite"
