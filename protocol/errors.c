@@ -52,6 +52,7 @@ static const struct err_entry table[LIAISON_ERR_COUNT_] = {
 	[40] = { "a directory time is backdated, too far ahead or outside its signer's certificate", 4 },
 	[41] = { "the directory head has expired (stale directory): ask the secretariat to run directory refresh", 4 },
 	[42] = { "your own directory entry changed without your asking: tell the secretariat", 4 },
+	[43] = { "the contact's key changed since you verified it", 4 },
 };
 
 static const struct err_entry *lookup(int err)

@@ -50,7 +50,8 @@ enum liaison_err {
 	LIAISON_ERR_CLOCK = -40,         /* a signed time backdated or too far ahead */
 	LIAISON_ERR_STALE = -41,         /* the directory head has expired */
 	LIAISON_ERR_OWN_CHANGED = -42,   /* one's own entry changed without asking */
-	LIAISON_ERR_COUNT_ = 43
+	LIAISON_ERR_UNVERIFIED = -43,    /* a verified contact's key changed: verify again */
+	LIAISON_ERR_COUNT_ = 44
 };
 
 /* Words for a code, for the second half of "liaison: WHAT: WHY". */

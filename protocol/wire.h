@@ -21,6 +21,8 @@
 #define WIRE_INNER_VERSION 1                 /* Inner.version */
 #define WIRE_MAX_ADMIN (64 * 1024)           /* one admin socket request or reply */
 
+enum account_status { ACCOUNT_ACTIVE = 1, ACCOUNT_PENDING = 2 };
+
 enum inner_kind { INNER_KIND_TEXT = 1, INNER_KIND_FILE = 2, INNER_KIND_BROADCAST = 3,
 		  INNER_KIND_SYSTEM = 4, INNER_KIND_RECEIPT = 5 };
 
