@@ -124,7 +124,7 @@ int admin_status_read(struct store *st, struct admin_status *out)
 	out->accounts = s.accounts;
 	out->queued = s.queued;
 	out->blob_bytes = 0;		/* no blob store yet */
-	out->directory_version = 0;	/* no directory yet */
+	out->directory_version = s.directory_version;
 	return 0;
 }
 

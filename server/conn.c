@@ -84,13 +84,15 @@ void conn_closed(struct conn *c)
 	conn_unref(c);
 }
 
-void conn_login(struct conn *c, const uint8_t account[16], uint8_t role, int bootstrap)
+void conn_login(struct conn *c, const struct store_account *a)
 {
-	unsigned b = bucket_of(account);
+	unsigned b = bucket_of(a->id);
 	unlink_account(c);
-	memcpy(c->account, account, 16);
-	c->role = role;
-	c->bootstrap = bootstrap;
+	memcpy(c->account, a->id, 16);
+	memcpy(c->identity_key, a->identity_key, sizeof(c->identity_key));
+	c->role = a->role;
+	c->bootstrap = a->bootstrap;
+	c->pre_directory = a->pre_directory;
 	c->logged_in = 1;
 	c->next_same_bucket = c->relay->by_account[b];
 	c->relay->by_account[b] = c;

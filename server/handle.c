@@ -115,6 +115,17 @@ static int dispatch(struct conn *c, const Liaison__Item *it, struct reply *rp)
 	}
 	if (!c->logged_in)
 		return LIAISON_ERR_PROTOCOL;
+	switch (relay_conn_access(c)) {
+	case ACCESS_ACTIVE:
+		break;
+	case ACCESS_PENDING:
+		/* Awaiting approval: logged in, and nothing else. */
+		return LIAISON_ERR_PENDING;
+	default:
+		/* Revoked by the directory; its connection is being closed. */
+		rp->close_after = 1;
+		return LIAISON_ERR_REVOKED;
+	}
 	switch (it->body_case) {
 	case LIAISON__ITEM__BODY_PREKEY_UPLOAD:
 		return handle_prekey_upload(c, it->id, it->prekey_upload, rp);
@@ -128,6 +139,16 @@ static int dispatch(struct conn *c, const Liaison__Item *it, struct reply *rp)
 		return handle_ack(c, it->id, it->ack, rp);
 	case LIAISON__ITEM__BODY_INVITE_REGISTER:
 		return handle_invite_register(c, it->id, it->invite_register, rp);
+	case LIAISON__ITEM__BODY_DIR_HEAD_REQUEST:
+		return handle_dir_head(c, it->id, rp);
+	case LIAISON__ITEM__BODY_DIR_CHANGES_REQUEST:
+		return handle_dir_changes(c, it->id, it->dir_changes_request, rp);
+	case LIAISON__ITEM__BODY_DIR_SNAPSHOT_REQUEST:
+		return handle_dir_snapshot(c, it->id, it->dir_snapshot_request, rp);
+	case LIAISON__ITEM__BODY_DIR_PUBLISH:
+		return handle_dir_publish(c, it->id, it->dir_publish, rp);
+	case LIAISON__ITEM__BODY_PENDING_REQUEST:
+		return handle_pending_request(c, it->id, rp);
 	default:
 		/* Items only the relay sends, or nothing at all. */
 		return LIAISON_ERR_PROTOCOL;

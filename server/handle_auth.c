@@ -131,6 +131,9 @@ int handle_enroll(struct conn *c, uint64_t id, const Liaison__Enroll *m, struct 
 	se.prekeys = prekeys;
 	se.n_prekeys = m->n_prekeys;
 	se.enrolled_at = time_now_ms();
+	/* Transitional (docs/PROTOCOL.md §4): enrolled while no directory
+	 * exists, the account keeps the access accounts had before it. */
+	se.pre_directory = r->dir == NULL;
 	rc = store_enroll(r->st, &se);
 	if (rc != 0)
 		goto out;
@@ -147,7 +150,7 @@ out:
 	return rc;
 }
 
-static int login_ok(struct conn *c, uint64_t id, struct reply *rp)
+static int login_ok(struct conn *c, uint64_t id, int access, struct reply *rp)
 {
 	Liaison__Item *it = item_new(id);
 	Liaison__LoginOk *ok = malloc(sizeof(*ok));
@@ -169,6 +172,7 @@ static int login_ok(struct conn *c, uint64_t id, struct reply *rp)
 	}
 	ok->prekeys_left = left;
 	ok->server_time = time_now_ms();
+	ok->status = access == ACCESS_PENDING ? ACCOUNT_PENDING : ACCOUNT_ACTIVE;
 	rc = reply_add(rp, it);
 	if (rc == 0 && left < RELAY_PREKEYS_LOW)
 		rc = reply_wake(rp, c->account, WAKE_PREKEYS_LOW, left);
@@ -182,7 +186,7 @@ int handle_login(struct conn *c, uint64_t id, const Liaison__Login *m, struct re
 	struct conn *older;
 	uint8_t tuple[LAYOUT_LOGIN_BYTES];
 	uint64_t now = time_now_ms();
-	int rc;
+	int rc, access;
 
 	/* Any failure here ends the connection: a fresh challenge per try. */
 	rp->close_after = 1;
@@ -199,13 +203,14 @@ int handle_login(struct conn *c, uint64_t id, const Liaison__Login *m, struct re
 		return LIAISON_ERR_LOGIN;
 	if (m->time > now + RELAY_CLOCK_SKEW_MS || m->time + RELAY_CLOCK_SKEW_MS < now)
 		return LIAISON_ERR_LOGIN;
-	if (a.revoked)
+	access = relay_access(r, &a);
+	if (access == ACCESS_REVOKED)
 		return LIAISON_ERR_REVOKED;
 	older = conn_find_account(r, a.id);
 	if (older != NULL && older != c)
 		conn_close_soon(older);
-	conn_login(c, a.id, a.role, a.bootstrap);
-	rc = login_ok(c, id, rp);
+	conn_login(c, &a);
+	rc = login_ok(c, id, access, rp);
 	rp->close_after = rc != 0;
 	return rc;
 }

@@ -1,7 +1,7 @@
-/* InviteRegister: a secretariat client registers an invite it minted; the
- * relay keeps only SHA-256(redeem) with id, role, authority and expiry. A
- * secretariat-role invite only from the root holder (the account that
- * redeemed the bootstrap invite) until the directory carries roles. */
+/* InviteRegister: an active secretariat of the directory (before the
+ * genesis: the bootstrap account) registers an invite it minted; the relay
+ * keeps only SHA-256(redeem) with id, role, authority and expiry. A
+ * secretariat-role invite only from the root holder. */
 #include "server/relay.h"
 
 #include <string.h>
@@ -16,13 +16,13 @@ int handle_invite_register(struct conn *c, uint64_t id, const Liaison__InviteReg
 	size_t alen;
 	int rc;
 
-	if (c->role != ROLE_SECRETARIAT)
+	if (!relay_is_secretariat(c))
 		return LIAISON_ERR_DENIED;
 	if (m->invite_id.len != 16 || m->redeem_hash.len != 32 || m->authority == NULL)
 		return LIAISON_ERR_INVALID;
 	if (m->role != ROLE_MEMBER && m->role != ROLE_SECRETARIAT)
 		return LIAISON_ERR_INVALID;
-	if (m->role == ROLE_SECRETARIAT && !c->bootstrap)
+	if (m->role == ROLE_SECRETARIAT && !relay_is_root_holder(c))
 		return LIAISON_ERR_DENIED;
 	alen = strlen(m->authority);
 	if (alen == 0 || alen > LAYOUT_MAX_AUTHORITY)

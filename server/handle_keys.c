@@ -81,11 +81,21 @@ int handle_bundle_request(struct conn *c, uint64_t id, const Liaison__BundleRequ
 	rc = store_account_get(c->relay->st, m->account.data, &a);
 	if (rc != 0)
 		return rc;
-	/* A relay revocation ends the account's access, not its identity:
-	 * what it sent before still has to be decrypted, so its key stays
-	 * available; only a session to it (a prekey bundle) is refused. */
-	if (a.revoked && !m->identity_only)
-		return LIAISON_ERR_REVOKED;
+	/* A revocation (the relay's or the directory's) ends the account's
+	 * access, not its identity: what it sent before still has to be
+	 * decrypted, so its key stays available; only a session to it (a
+	 * prekey bundle) is refused. A pending account has sent nothing
+	 * anyone may read: the client shows "awaiting approval". */
+	switch (relay_access(c->relay, &a)) {
+	case ACCESS_PENDING:
+		return LIAISON_ERR_PENDING;
+	case ACCESS_REVOKED:
+		if (!m->identity_only)
+			return LIAISON_ERR_REVOKED;
+		break;
+	default:
+		break;
+	}
 	it = item_new(id);
 	bundle = malloc(sizeof(*bundle));
 	if (it == NULL || bundle == NULL) {

@@ -30,8 +30,14 @@ int handle_send(struct conn *c, uint64_t id, const Liaison__Send *m, struct repl
 		return LIAISON_ERR_UNKNOWN_PEER;
 	if (rc != 0)
 		return rc;
-	if (to.revoked)
+	switch (relay_access(r, &to)) {
+	case ACCESS_REVOKED:
 		return LIAISON_ERR_REVOKED;
+	case ACCESS_PENDING:
+		return LIAISON_ERR_UNKNOWN_PEER;	/* not listed: it could not read it */
+	default:
+		break;
+	}
 	rc = store_mailbox_put(r->st, c->account, to.id, m->message_id.data, m->type,
 			       m->ciphertext.data, m->ciphertext.len, now, &seq, &duplicate);
 	if (rc != 0)

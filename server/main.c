@@ -273,6 +273,7 @@ static int cmd_init(const struct opts *o)
 static int cmd_run(const struct opts *o)
 {
 	struct relay_config cfg;
+	struct relay_failure why;
 	char host[DATADIR_MAX_HOST + 1] = RELAY_DEFAULT_HOST;
 	int port = RELAY_DEFAULT_PORT, rc;
 	uint64_t expire = RELAY_DEFAULT_EXPIRE_S;
@@ -290,6 +291,8 @@ static int cmd_run(const struct opts *o)
 	cfg.listen_port = port;
 	cfg.expire_after_s = expire;
 	cfg.max_per_address = RELAY_MAX_CONN_PER_ADDR;
+	memset(&why, 0, sizeof(why));
+	cfg.failure = &why;
 	if (o->max_per_address != NULL) {
 		char *end;
 		unsigned long n = strtoul(o->max_per_address, &end, 10);
@@ -300,6 +303,14 @@ static int cmd_run(const struct opts *o)
 	}
 	log_set_level(LOG_INFO);
 	rc = relay_run(&cfg);
+	if (rc != 0 && why.dir_code != 0) {
+		/* The relay's own database: a record that does not verify means
+		 * the file was damaged or altered. Never serve it. */
+		fprintf(stderr, PROG ": run: the stored directory does not verify (%s at version %llu:"
+			" %s): restore the database from a backup\n", why.what,
+			(unsigned long long)why.dir_version, liaison_strerror(why.dir_code));
+		return 1;
+	}
 	switch (rc) {
 	case 0:
 		return 0;

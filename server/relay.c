@@ -266,6 +266,14 @@ int relay_close_account(struct relay *r, const uint8_t account[16], int code)
 	return 1;
 }
 
+void relay_fatal(struct relay *r, const char *why)
+{
+	log_err(TAG, "stopping: %s", why);
+	stop_requested = 1;
+	if (r->ctx != NULL)
+		lws_cancel_service(r->ctx);
+}
+
 /* ---- start and stop -------------------------------------------------- */
 
 static int take_lock(const char *dir, int *fd_out)
@@ -335,6 +343,9 @@ int relay_run(const struct relay_config *cfg)
 	if (rc != 0)
 		goto out;
 	rc = sigprov_context_new(&r->sig);
+	if (rc != 0)
+		goto out;
+	rc = relay_dir_load(r, cfg->failure);
 	if (rc != 0)
 		goto out;
 
@@ -420,6 +431,7 @@ out:
 	}
 	/* Closing connections may have staged nothing, but flush to be sure. */
 	store_close(r->st);
+	relay_dir_free(r);
 	sigprov_context_free(r->sig);
 	addr_free_all(r);
 	if (lock_fd >= 0)

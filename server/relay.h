@@ -11,6 +11,7 @@
 #include <libwebsockets.h>
 #include <signal/signal_protocol.h>
 
+#include "directory/directory.h"
 #include "protocol/errors.h"
 #include "protocol/layout.h"
 #include "protocol/wire.h"
@@ -32,6 +33,15 @@
 #define RELAY_MAX_UPLOAD_PREKEYS 200		/* one-time prekeys in one request */
 #define RELAY_MAX_INVITE_MS (366ull * 24 * 3600 * 1000)
 #define RELAY_ACCOUNT_BUCKETS 4096
+#define RELAY_DIR_PAGE (WIRE_MAX_FRAME - 1024)	/* a directory page, snapshot chunk or pending list */
+#define RELAY_DIR_MAX_PUBLISH 256		/* change records in one DirPublish */
+
+/* Why relay_run refused to start, when its stored directory does not verify. */
+struct relay_failure {
+	int dir_code;				/* 0, or the LIAISON_ERR_* of the failed check */
+	uint64_t dir_version;			/* the version that failed (0: head or snapshot) */
+	char what[64];				/* "change", "head", "snapshot" */
+};
 
 struct relay_config {
 	const char *data_dir;
@@ -39,6 +49,7 @@ struct relay_config {
 	int listen_port;
 	uint64_t expire_after_s;
 	unsigned int max_per_address;	/* open connections from one address */
+	struct relay_failure *failure;	/* may be NULL; filled when the directory fails */
 };
 
 /* Serves until SIGTERM or SIGINT; 0 on a clean stop. */
@@ -65,6 +76,8 @@ struct conn {
 	uint8_t account[16];
 	uint8_t role;
 	int bootstrap;
+	int pre_directory;			/* enrolled before any directory existed */
+	uint8_t identity_key[STORE_KEY_BYTES];
 	uint8_t *rx;				/* a message being reassembled */
 	size_t rx_len, rx_cap;
 	struct out_msg *out_head, *out_tail;
@@ -113,6 +126,11 @@ struct relay {
 	struct addr_count *addrs[256];
 	struct addr_count **fd_addr;		/* per descriptor: the address counted for it */
 	size_t n_fd_addr;
+	/* The verified directory (NULL before the genesis) and who holds its
+	 * root: the genesis' secretariat. */
+	struct dir_state *dir;
+	uint8_t root_holder[16];
+	uint8_t root_key_id[16];
 };
 
 /* conn.c */
@@ -131,7 +149,7 @@ void conn_close_soon(struct conn *c);
 int conn_writeable(struct conn *c);
 /* The received bytes of one WebSocket fragment. */
 int conn_receive(struct conn *c, const void *in, size_t len);
-void conn_login(struct conn *c, const uint8_t account[16], uint8_t role, int bootstrap);
+void conn_login(struct conn *c, const struct store_account *a);
 struct conn *conn_find_account(struct relay *r, const uint8_t account[16]);
 /* Queues deliveries while the queue is short (fetch backlog, live mail). */
 void conn_pump(struct conn *c);
@@ -162,6 +180,14 @@ int handle_fetch(struct conn *c, uint64_t id, struct reply *rp) LIAISON_WUR;
 int handle_ack(struct conn *c, uint64_t id, const Liaison__Ack *m, struct reply *rp) LIAISON_WUR;
 int handle_invite_register(struct conn *c, uint64_t id, const Liaison__InviteRegister *m,
 			   struct reply *rp) LIAISON_WUR;
+int handle_dir_head(struct conn *c, uint64_t id, struct reply *rp) LIAISON_WUR;
+int handle_dir_changes(struct conn *c, uint64_t id, const Liaison__DirChangesRequest *m,
+		       struct reply *rp) LIAISON_WUR;
+int handle_dir_snapshot(struct conn *c, uint64_t id, const Liaison__DirSnapshotRequest *m,
+			struct reply *rp) LIAISON_WUR;
+int handle_dir_publish(struct conn *c, uint64_t id, const Liaison__DirPublish *m,
+		       struct reply *rp) LIAISON_WUR;
+int handle_pending_request(struct conn *c, uint64_t id, struct reply *rp) LIAISON_WUR;
 /* Checks a wire prekey against our sizes. */
 int handle_copy_prekey(const Liaison__Prekey *in, struct store_prekey *out) LIAISON_WUR;
 int handle_copy_signed_prekey(const Liaison__SignedPrekey *in,
@@ -172,6 +198,22 @@ int handle_copy_signed_prekey(const Liaison__SignedPrekey *in,
 void relay_schedule_flush(void *relay);
 /* Closes the account's open connection (revocation); 1 when one was open. */
 int relay_close_account(struct relay *r, const uint8_t account[16], int code);
+
+/* relay_dir.c: the relay's verified directory and what it says of accounts. */
+enum relay_access { ACCESS_ACTIVE = 1, ACCESS_PENDING, ACCESS_REVOKED };
+/* Rebuilds r->dir from the stored records, verifying every one; on failure
+ * fills *why (may be NULL) and returns the error. */
+int relay_dir_load(struct relay *r, struct relay_failure *why) LIAISON_WUR;
+void relay_dir_free(struct relay *r);
+/* What the relay lets an account do (docs/PROTOCOL.md §4). */
+int relay_access(const struct relay *r, const struct store_account *a);
+int relay_conn_access(const struct conn *c);
+/* An active secretariat of the directory (before the genesis: the
+ * bootstrap account); the root holder (before the genesis: the same). */
+int relay_is_secretariat(const struct conn *c);
+int relay_is_root_holder(const struct conn *c);
+/* Stops the loop: the relay cannot go on safely. */
+void relay_fatal(struct relay *r, const char *why);
 
 /* admin.c: the admin socket's protocol, on the relay's loop. */
 extern const struct lws_protocols admin_protocol;

@@ -1,6 +1,6 @@
 /* The relay's one narrow storage interface (DESIGN.md §7, §10): what the
- * relay needs (accounts, invites, prekeys, mailboxes, duplicates, expiry),
- * not SQL. Writes are staged and made durable together by store_commit's
+ * relay needs (accounts, invites, prekeys, mailboxes, duplicates, expiry,
+ * the directory's records), not SQL. Writes are staged and made durable together by store_commit's
  * completion; nothing may be acknowledged to a peer before that completion. */
 #ifndef LIAISON_SERVER_STORE_H
 #define LIAISON_SERVER_STORE_H
@@ -83,6 +83,7 @@ struct store_enrollment {
 	const struct store_prekey *prekeys;
 	size_t n_prekeys;
 	uint64_t enrolled_at;			/* ms */
+	int pre_directory;			/* enrolled while no directory existed */
 };
 /* In one step: marks the invite used (refused with LIAISON_ERR_USED when it
  * already is, or for a bootstrap invite when any bootstrap invite was ever
@@ -98,6 +99,7 @@ struct store_account {
 	char authority[LAYOUT_MAX_AUTHORITY + 1];
 	int bootstrap;				/* redeemed the bootstrap invite: the root holder */
 	int revoked;
+	int pre_directory;			/* enrolled while no directory existed */
 };
 /* LIAISON_ERR_NOT_FOUND for an unknown account. */
 int store_account_get(struct store *st, const uint8_t id[16], struct store_account *out) LIAISON_WUR;
@@ -154,10 +156,72 @@ int store_mailbox_ack(struct store *st, const uint8_t recipient[16], const uint6
  * the messages. */
 int store_expire(struct store *st, uint64_t cutoff_ms, uint64_t *removed) LIAISON_WUR;
 
+/* ---- the directory (docs/PROTOCOL.md §4): records as the directory
+ * library made them; the relay verifies them before it stores them. ---- */
+
+#define STORE_DIR_MAX_RECORD 16384		/* one change, head or snapshot record */
+
+struct store_dir_publish {
+	const uint8_t *const *changes;		/* change records of versions first_version.. */
+	const size_t *change_lens;
+	size_t n_changes;
+	uint64_t first_version;			/* must be the stored version + 1 */
+	const uint8_t *head;			/* the new head record (required) */
+	size_t head_len;
+	uint64_t head_version;
+	const uint8_t *snapshot;		/* NULL: keep the stored snapshot */
+	size_t snapshot_len;
+	uint64_t snapshot_version;
+	const uint8_t *state;			/* the snapshot's state encoding */
+	size_t state_len;
+	const uint8_t (*revoke)[16];		/* accounts whose relay access ends too */
+	size_t n_revoke;
+};
+/* In one step: appends the changes (LIAISON_ERR_CHAIN when first_version is
+ * not the next version), replaces the head, and the snapshot when given, and
+ * revokes the accounts listed (those unknown here are skipped). On failure
+ * nothing of it is staged. */
+int store_dir_publish(struct store *st, const struct store_dir_publish *p) LIAISON_WUR;
+/* The highest stored change version (0: no directory yet). */
+int store_dir_version(struct store *st, uint64_t *version) LIAISON_WUR;
+/* Calls fn for the change records after `after`, in version order, at most
+ * max_count; fn returns 0 to go on, 1 to stop (not an error), or a negative
+ * error that is returned. rec is valid during the call only. *count (may be
+ * NULL) gets how many fn accepted (returned 0 for). */
+typedef int (*store_record_fn)(void *arg, uint64_t version, const uint8_t *rec, size_t len);
+int store_dir_changes(struct store *st, uint64_t after, size_t max_count, store_record_fn fn,
+		      void *arg, size_t *count) LIAISON_WUR;
+/* The latest head record (malloc'd into *rec): LIAISON_ERR_NOT_FOUND when none. */
+int store_dir_head(struct store *st, uint8_t **rec, size_t *len, uint64_t *version) LIAISON_WUR;
+/* The latest snapshot record (malloc'd) and its state's length:
+ * LIAISON_ERR_NOT_FOUND when none. */
+int store_dir_snapshot(struct store *st, uint8_t **rec, size_t *len, uint64_t *version,
+		       uint64_t *state_len) LIAISON_WUR;
+/* Exactly n bytes of the latest snapshot's state from offset
+ * (LIAISON_ERR_INVALID past its end, NOT_FOUND when there is none). */
+int store_dir_snapshot_read(struct store *st, uint64_t offset, uint8_t *buf, size_t n) LIAISON_WUR;
+
+/* An enrolled account as the approver must check it. */
+struct store_pending {
+	uint8_t account[16];
+	uint8_t role;
+	int bootstrap;
+	const uint8_t *enrollment;		/* valid during the callback only */
+	size_t enrollment_len;
+	uint8_t signature[64];
+	uint8_t bind_mac[32];
+	uint64_t enrolled_at;			/* ms */
+};
+/* Calls fn for every account the relay has not revoked, oldest enrollment
+ * first; fn returns 0 to go on, 1 to stop, or a negative error. */
+typedef int (*store_pending_fn)(void *arg, const struct store_pending *p);
+int store_enrollments(struct store *st, store_pending_fn fn, void *arg) LIAISON_WUR;
+
 struct store_status {
 	uint64_t accounts;
 	uint64_t revoked;
 	uint64_t queued;
+	uint64_t directory_version;
 };
 int store_status(struct store *st, struct store_status *out) LIAISON_WUR;
 

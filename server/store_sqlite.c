@@ -24,6 +24,8 @@ enum stmt_id {
 	S_SENT_GET, S_SENT_ADD, S_MAIL_ADD, S_MAIL_FETCH, S_MAIL_ACK,
 	S_EXPIRE_MAIL, S_EXPIRE_SENT,
 	S_COUNT_ACCOUNTS, S_COUNT_REVOKED, S_COUNT_QUEUED, S_MAX_SEQ,
+	S_DIR_ADD, S_DIR_HEAD_SET, S_DIR_SNAP_SET, S_DIR_VERSION, S_DIR_CHANGES, S_DIR_HEAD_GET,
+	S_DIR_SNAP_GET, S_ENROLLMENTS,
 	S_COUNT_
 };
 
@@ -46,10 +48,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 	 * inside the database, whatever the caller checked before. */
 	[S_BOOTSTRAP_MARK] = "INSERT INTO bootstrap_redeemed(one, invite_id) VALUES (1, ?1)",
 	[S_ACCOUNT_ADD] = "INSERT INTO accounts(id, identity_key, registration_id, role, authority,"
-			  " enrollment, signature, bind_mac, invite_id, bootstrap, enrolled_at)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[S_ACCOUNT_GET] = "SELECT identity_key, registration_id, role, authority, bootstrap, revoked"
-			  " FROM accounts WHERE id = ?1",
+			  " enrollment, signature, bind_mac, invite_id, bootstrap, enrolled_at,"
+			  " pre_directory) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_ACCOUNT_GET] = "SELECT identity_key, registration_id, role, authority, bootstrap, revoked,"
+			  " pre_directory FROM accounts WHERE id = ?1",
 	[S_ACCOUNT_REVOKE] = "UPDATE accounts SET revoked = 1 WHERE id = ?1",
 	[S_SPK_SET] = "INSERT OR REPLACE INTO signed_prekeys(account, id, public_key, signature)"
 		      " VALUES (?1, ?2, ?3, ?4)",
@@ -71,6 +73,17 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_COUNT_REVOKED] = "SELECT count(*) FROM accounts WHERE revoked != 0",
 	[S_COUNT_QUEUED] = "SELECT count(*) FROM mailbox",
 	[S_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM mailbox",
+	[S_DIR_ADD] = "INSERT INTO dir_changes(version, record) VALUES (?1, ?2)",
+	[S_DIR_HEAD_SET] = "INSERT OR REPLACE INTO dir_head(one, version, record) VALUES (1, ?1, ?2)",
+	[S_DIR_SNAP_SET] = "INSERT OR REPLACE INTO dir_snapshot(one, version, record, state)"
+			   " VALUES (1, ?1, ?2, ?3)",
+	[S_DIR_VERSION] = "SELECT coalesce(max(version), 0) FROM dir_changes",
+	[S_DIR_CHANGES] = "SELECT version, record FROM dir_changes WHERE version > ?1"
+			  " ORDER BY version LIMIT ?2",
+	[S_DIR_HEAD_GET] = "SELECT version, record FROM dir_head WHERE one = 1",
+	[S_DIR_SNAP_GET] = "SELECT version, record, length(state) FROM dir_snapshot WHERE one = 1",
+	[S_ENROLLMENTS] = "SELECT id, role, bootstrap, enrollment, signature, bind_mac, enrolled_at"
+			  " FROM accounts WHERE revoked = 0 ORDER BY enrolled_at, id",
 };
 
 /* Numbered migrations: migration i brings user_version from i to i + 1. */
@@ -98,6 +111,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE sent_ids(sender BLOB NOT NULL, message_id BLOB NOT NULL,"
 	" received_at INTEGER NOT NULL, PRIMARY KEY (sender, message_id)) WITHOUT ROWID;"
 	"CREATE INDEX sent_ids_by_arrival ON sent_ids(received_at);",
+	/* 2: the directory. Accounts enrolled before it existed keep the
+	 * access they had (the transitional rule of docs/PROTOCOL.md §4). */
+	"CREATE TABLE dir_changes(version INTEGER PRIMARY KEY, record BLOB NOT NULL);"
+	"CREATE TABLE dir_head(one INTEGER PRIMARY KEY CHECK (one = 1),"
+	" version INTEGER NOT NULL, record BLOB NOT NULL);"
+	"CREATE TABLE dir_snapshot(one INTEGER PRIMARY KEY CHECK (one = 1),"
+	" version INTEGER NOT NULL, record BLOB NOT NULL, state BLOB NOT NULL);"
+	"ALTER TABLE accounts ADD COLUMN pre_directory INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE accounts SET pre_directory = 1;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -584,7 +606,8 @@ static int enroll_steps(struct store *st, const struct store_enrollment *e)
 	    bind_blob(s, 8, e->bind_mac, sizeof(e->bind_mac)) != 0 ||
 	    bind_blob(s, 9, e->invite_id, 16) != 0 ||
 	    sqlite3_bind_int(s, 10, e->bootstrap ? 1 : 0) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 11, (sqlite3_int64)e->enrolled_at) != SQLITE_OK) {
+	    sqlite3_bind_int64(s, 11, (sqlite3_int64)e->enrolled_at) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 12, e->pre_directory ? 1 : 0) != SQLITE_OK) {
 		done_with(s);
 		return LIAISON_ERR_STORAGE;
 	}
@@ -635,6 +658,7 @@ int store_account_get(struct store *st, const uint8_t id[16], struct store_accou
 	a.role = (uint8_t)sqlite3_column_int(s, 2);
 	a.bootstrap = sqlite3_column_int(s, 4) != 0;
 	a.revoked = sqlite3_column_int(s, 5) != 0;
+	a.pre_directory = sqlite3_column_int(s, 6) != 0;
 	*out = a;
 out:
 	done_with(s);
@@ -933,6 +957,261 @@ int store_status(struct store *st, struct store_status *out)
 	if (rc == 0)
 		rc = count_query(st, S_COUNT_QUEUED, NULL, 0, &s.queued);
 	if (rc == 0)
+		rc = count_query(st, S_DIR_VERSION, NULL, 0, &s.directory_version);
+	if (rc == 0)
 		*out = s;
+	return rc;
+}
+
+/* ---- the directory --------------------------------------------------- */
+
+static int put_record(struct store *st, enum stmt_id id, uint64_t version, const uint8_t *rec,
+		      size_t len, const uint8_t *state, size_t state_len, const char *what)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)version) != SQLITE_OK ||
+	    bind_blob(s, 2, rec, len) != 0 ||
+	    (state != NULL && bind_blob(s, 3, state, state_len) != 0)) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	return run(st, s, what);
+}
+
+static int dir_publish_steps(struct store *st, const struct store_dir_publish *p)
+{
+	uint64_t current = 0;
+	size_t i;
+	int rc;
+
+	rc = count_query(st, S_DIR_VERSION, NULL, 0, &current);
+	if (rc != 0)
+		return rc;
+	if (p->n_changes > 0 && p->first_version != current + 1)
+		return LIAISON_ERR_CHAIN;
+	for (i = 0; i < p->n_changes; i++) {
+		if (p->change_lens[i] == 0 || p->change_lens[i] > STORE_DIR_MAX_RECORD)
+			return LIAISON_ERR_TOO_BIG;
+		rc = put_record(st, S_DIR_ADD, p->first_version + i, p->changes[i], p->change_lens[i],
+				NULL, 0, "storing a directory change");
+		if (rc == LIAISON_ERR_EXISTS)
+			return LIAISON_ERR_CHAIN;
+		if (rc != 0)
+			return rc;
+	}
+	if (p->head == NULL || p->head_len == 0 || p->head_len > STORE_DIR_MAX_RECORD)
+		return LIAISON_ERR_INVALID;
+	rc = put_record(st, S_DIR_HEAD_SET, p->head_version, p->head, p->head_len, NULL, 0,
+			"storing the directory head");
+	if (rc != 0)
+		return rc;
+	if (p->snapshot != NULL) {
+		if (p->snapshot_len == 0 || p->snapshot_len > STORE_DIR_MAX_RECORD ||
+		    p->state == NULL)
+			return LIAISON_ERR_INVALID;
+		rc = put_record(st, S_DIR_SNAP_SET, p->snapshot_version, p->snapshot,
+				p->snapshot_len, p->state, p->state_len,
+				"storing the directory snapshot");
+		if (rc != 0)
+			return rc;
+	}
+	for (i = 0; i < p->n_revoke; i++) {
+		rc = store_account_revoke(st, p->revoke[i]);
+		if (rc == LIAISON_ERR_NOT_FOUND)
+			rc = 0;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int store_dir_publish(struct store *st, const struct store_dir_publish *p)
+{
+	int rc = op_begin(st);
+	if (rc != 0)
+		return rc;
+	return op_end(st, dir_publish_steps(st, p));
+}
+
+int store_dir_version(struct store *st, uint64_t *version)
+{
+	return count_query(st, S_DIR_VERSION, NULL, 0, version);
+}
+
+int store_dir_changes(struct store *st, uint64_t after, size_t max_count, store_record_fn fn,
+		      void *arg, size_t *count)
+{
+	sqlite3_stmt *s = stmt(st, S_DIR_CHANGES);
+	size_t n = 0;
+	int rc;
+
+	if (max_count > INT64_MAX)
+		max_count = INT64_MAX;
+	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)(after > INT64_MAX ? INT64_MAX : after)) !=
+		    SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, (sqlite3_int64)max_count) != SQLITE_OK) {
+		rc = LIAISON_ERR_STORAGE;
+		goto out;
+	}
+	for (;;) {
+		const void *p;
+		int len;
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE) {
+			rc = 0;
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			rc = storage_err(st, "reading the directory");
+			goto out;
+		}
+		p = sqlite3_column_blob(s, 1);
+		len = sqlite3_column_bytes(s, 1);
+		if (p == NULL || len <= 0 || (size_t)len > STORE_DIR_MAX_RECORD) {
+			rc = LIAISON_ERR_STORAGE;
+			goto out;
+		}
+		rc = fn(arg, (uint64_t)sqlite3_column_int64(s, 0), p, (size_t)len);
+		if (rc < 0)
+			goto out;
+		if (rc > 0) {
+			rc = 0;
+			break;
+		}
+		n++;
+	}
+	if (count != NULL)
+		*count = n;
+out:
+	done_with(s);
+	return rc;
+}
+
+/* Copies a blob column of 1..STORE_DIR_MAX_RECORD bytes into a new buffer. */
+static int column_record(sqlite3_stmt *s, int col, uint8_t **out, size_t *len)
+{
+	const void *p = sqlite3_column_blob(s, col);
+	int n = sqlite3_column_bytes(s, col);
+	uint8_t *copy;
+	if (p == NULL || n <= 0 || (size_t)n > STORE_DIR_MAX_RECORD)
+		return LIAISON_ERR_STORAGE;
+	copy = malloc((size_t)n);
+	if (copy == NULL)
+		return LIAISON_ERR_NOMEM;
+	memcpy(copy, p, (size_t)n);
+	*out = copy;
+	*len = (size_t)n;
+	return 0;
+}
+
+int store_dir_head(struct store *st, uint8_t **rec, size_t *len, uint64_t *version)
+{
+	sqlite3_stmt *s = stmt(st, S_DIR_HEAD_GET);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		rc = LIAISON_ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		rc = storage_err(st, "reading the directory head");
+	} else {
+		rc = column_record(s, 1, rec, len);
+		if (rc == 0)
+			*version = (uint64_t)sqlite3_column_int64(s, 0);
+	}
+	done_with(s);
+	return rc;
+}
+
+int store_dir_snapshot(struct store *st, uint8_t **rec, size_t *len, uint64_t *version,
+		       uint64_t *state_len)
+{
+	sqlite3_stmt *s = stmt(st, S_DIR_SNAP_GET);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		rc = LIAISON_ERR_NOT_FOUND;
+	} else if (rc != SQLITE_ROW) {
+		rc = storage_err(st, "reading the directory snapshot");
+	} else if (sqlite3_column_int64(s, 2) < 0) {
+		rc = LIAISON_ERR_STORAGE;
+	} else {
+		uint64_t n = (uint64_t)sqlite3_column_int64(s, 2);
+		uint64_t v = (uint64_t)sqlite3_column_int64(s, 0);
+		rc = column_record(s, 1, rec, len);
+		if (rc == 0) {
+			*version = v;
+			*state_len = n;
+		}
+	}
+	done_with(s);
+	return rc;
+}
+
+int store_dir_snapshot_read(struct store *st, uint64_t offset, uint8_t *buf, size_t n)
+{
+	sqlite3_blob *b = NULL;
+	int rc = 0, total;
+
+	/* The snapshot row's rowid is its `one` column, always 1. */
+	rc = sqlite3_blob_open(st->db, "main", "dir_snapshot", "state", 1, 0, &b);
+	if (rc != SQLITE_OK) {
+		sqlite3_blob_close(b);
+		return rc == SQLITE_ERROR ? LIAISON_ERR_NOT_FOUND : storage_err(st, "opening the snapshot");
+	}
+	total = sqlite3_blob_bytes(b);
+	if (total < 0 || offset > (uint64_t)total || n > (uint64_t)total - offset) {
+		rc = LIAISON_ERR_INVALID;
+		goto out;
+	}
+	if (n > 0 && sqlite3_blob_read(b, buf, (int)n, (int)offset) != SQLITE_OK) {
+		rc = storage_err(st, "reading the snapshot");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (sqlite3_blob_close(b) != SQLITE_OK && rc == 0)
+		rc = storage_err(st, "closing the snapshot");
+	return rc;
+}
+
+int store_enrollments(struct store *st, store_pending_fn fn, void *arg)
+{
+	sqlite3_stmt *s = stmt(st, S_ENROLLMENTS);
+	struct store_pending p;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE) {
+			rc = 0;
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			rc = storage_err(st, "reading the enrollments");
+			break;
+		}
+		memset(&p, 0, sizeof(p));
+		rc = column_fixed(s, 0, p.account, sizeof(p.account));
+		if (rc == 0)
+			rc = column_fixed(s, 4, p.signature, sizeof(p.signature));
+		if (rc == 0)
+			rc = column_fixed(s, 5, p.bind_mac, sizeof(p.bind_mac));
+		if (rc != 0)
+			break;
+		p.role = (uint8_t)sqlite3_column_int(s, 1);
+		p.bootstrap = sqlite3_column_int(s, 2) != 0;
+		p.enrollment = sqlite3_column_blob(s, 3);
+		p.enrollment_len = (size_t)sqlite3_column_bytes(s, 3);
+		p.enrolled_at = (uint64_t)sqlite3_column_int64(s, 6);
+		if (p.enrollment == NULL || p.enrollment_len > LAYOUT_MAX_ENROLLMENT) {
+			rc = LIAISON_ERR_STORAGE;
+			break;
+		}
+		rc = fn(arg, &p);
+		if (rc != 0) {
+			if (rc > 0)
+				rc = 0;
+			break;
+		}
+	}
+	done_with(s);
 	return rc;
 }

@@ -25,6 +25,7 @@ struct cli {
 	const char *command;
 	const char *what;          /* what failed, for "liaison: WHAT: WHY" */
 	char hint[512];            /* what to do about it, when there is something */
+	int lock_wait;             /* seconds cli_open waits for the home's lock */
 };
 
 struct cli_opt {
@@ -83,5 +84,7 @@ int cmd_send(struct cli *cli, int argc, char **argv);
 int cmd_sync(struct cli *cli, int argc, char **argv);
 int cmd_messages(struct cli *cli, int argc, char **argv);
 int cmd_contacts(struct cli *cli, int argc, char **argv);
+int cmd_directory(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
 
 #endif

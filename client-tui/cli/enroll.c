@@ -13,6 +13,7 @@
 #include "protocol/fingerprint.h"
 #include "protocol/invite.h"
 #include "protocol/timefmt.h"
+#include "directory/directory.h"
 
 #define ENROLL_TIMEOUT_MS (30 * 1000)
 
@@ -90,7 +91,7 @@ int cmd_enroll(struct cli *cli, int argc, char **argv)
 	char *tok = NULL, *path = NULL, *pass = NULL;
 	size_t toklen = 0, passlen = 0;
 	char id[ID_CHARS + 1], fp[FP_HEX_CHARS + 1];
-	uint64_t secs;
+	uint64_t secs = 0, every = 0;
 	int err;
 
 	memset(&inv, 0, sizeof inv);
@@ -108,9 +109,22 @@ int cmd_enroll(struct cli *cli, int argc, char **argv)
 	}
 	if (head_lifetime != NULL && (err = cli_seconds(cli, "--head-lifetime", head_lifetime, &secs)) != 0)
 		goto out;
-	if (snapshot_every != NULL && strspn(snapshot_every, "0123456789") != strlen(snapshot_every)) {
-		err = cli_fail(cli, "enroll", LIAISON_ERR_USAGE, "--snapshot-every wants a number");
+	if (head_lifetime != NULL && (secs == 0 || secs > DIR_MAX_HEAD_LIFETIME_S)) {
+		err = cli_fail(cli, "enroll", LIAISON_ERR_USAGE,
+			       "--head-lifetime is between 1s and 366d");
 		goto out;
+	}
+	if (snapshot_every != NULL) {
+		char *end = NULL;
+
+		every = strtoull(snapshot_every, &end, 10);
+		if (snapshot_every[0] < '0' || snapshot_every[0] > '9' || end == NULL ||
+		    *end != '\0' || every == 0 || every > DIR_MAX_SNAPSHOT_EVERY) {
+			err = cli_fail(cli, "enroll", LIAISON_ERR_USAGE,
+				       "--snapshot-every wants a number from 1 to %u",
+				       DIR_MAX_SNAPSHOT_EVERY);
+			goto out;
+		}
 	}
 	err = read_token(cli, npos > 0 ? pos[0] : NULL, token_file, &tok, &toklen);
 	if (err != 0)
@@ -139,6 +153,11 @@ int cmd_enroll(struct cli *cli, int argc, char **argv)
 	} else if (rootfp != NULL) {
 		err = cli_fail(cli, "root fingerprint", LIAISON_ERR_USAGE,
 			       "a bootstrap invite has no root yet: this enrollment makes it");
+		goto out;
+	}
+	if (inv.kind != INVITE_BOOTSTRAP && (head_lifetime != NULL || snapshot_every != NULL)) {
+		err = cli_fail(cli, "enroll", LIAISON_ERR_USAGE,
+			       "--head-lifetime and --snapshot-every are set by the bootstrap enrollment only");
 		goto out;
 	}
 
@@ -189,7 +208,8 @@ int cmd_enroll(struct cli *cli, int argc, char **argv)
 	cli_passphrase_free(pass);
 	pass = NULL;
 
-	err = core_enroll(h, &inv, name, title, time_now_ms() + ENROLL_TIMEOUT_MS, &s);
+	err = core_enroll(h, &inv, name, title, secs, (uint32_t)every,
+			  time_now_ms() + ENROLL_TIMEOUT_MS, &s);
 	if (err != 0) {
 		err = cli_fail(cli, "enroll", err, err == LIAISON_ERR_NETWORK ?
 			       "check that the relay in the invite is running and reachable" : NULL);
@@ -202,6 +222,19 @@ int cmd_enroll(struct cli *cli, int argc, char **argv)
 		printf("root-fingerprint %s\n", fp);
 		printf("circulate this root fingerprint to every member through official channels: "
 		       "they check their invites against it\n");
+		fflush(stdout);
+		/* Version 1 of the directory goes to the relay now; if it cannot,
+		 * the next command publishes it. */
+		err = core_dir_sync(h, s, time_now_ms() + ENROLL_TIMEOUT_MS);
+		if (err != 0) {
+			id_encode(s->account, id);
+			printf("account %s\n", id);
+			fflush(stdout);
+			err = cli_fail(cli, "directory", err,
+				       "the account exists but version 1 of the directory is not "
+				       "published yet; run liaison sync to publish it");
+			goto out;
+		}
 	}
 	id_encode(s->account, id);
 	printf("account %s\n", id);

@@ -56,8 +56,16 @@ int cmd_invite(struct cli *cli, int argc, char **argv)
 	err = cli_open(cli, &h, &s);
 	if (err != 0)
 		return err;
-	err = core_invite_mint(h, s, role, authority, country, name,
+	/* --country and --name are accepted for older scripts: the invite
+	 * takes both from the directory's entry for the authority. */
+	err = core_invite_mint(h, s, role, authority,
 			       time_now_ms() + lifetime * 1000, time_now_ms() + wait * 1000, &token);
+	if (err == LIAISON_ERR_NOT_FOUND) {
+		err = cli_fail(cli, "invite", err,
+			       "the directory does not list authority %s; add it first with "
+			       "liaison directory add-authority", authority);
+		goto out;
+	}
 	if (err == LIAISON_ERR_DENIED) {
 		err = cli_fail(cli, "invite", err, role == ROLE_SECRETARIAT ?
 			       "only the root holder grants the secretariat role" :

@@ -13,6 +13,7 @@
 
 #include "protocol/crypto.h"
 
+
 static const struct cli_cmd commands[] = {
 	{ "enroll", cmd_enroll,
 	  "usage: liaison enroll TOKEN|-|--token-file FILE --name NAME [--title TITLE]\n"
@@ -40,12 +41,30 @@ static const struct cli_cmd commands[] = {
 	{ "contacts", cmd_contacts,
 	  "usage: liaison contacts [--json]\n"
 	  "  Known contacts, with verification state.\n" },
+	{ "directory", cmd_directory,
+	  "usage: liaison directory list [--country CC] [--type TYPE] [--json]\n"
+	  "       liaison directory search QUERY [--json]\n"
+	  "       liaison directory show AUTHORITY [--json]\n"
+	  "       liaison directory add-authority ID --country CC --name NAME --type TYPE\n"
+	  "                                       [--languages L] [--notes N]\n"
+	  "       liaison directory pending [--json]\n"
+	  "       liaison directory approve ACCOUNT... [--fingerprint HEX]\n"
+	  "       liaison directory revoke ACCOUNT\n"
+	  "       liaison directory refresh\n"
+	  "       liaison directory certify ACCOUNT\n"
+	  "  list, search and show read the last verified directory offline; the others\n"
+	  "  are for secretariats (approve and revoke of a secretariat, and certify: the\n"
+	  "  root holder). refresh re-signs the head (for cron).\n" },
+	{ "verify", cmd_verify,
+	  "usage: liaison verify ACCOUNT [--qr-png FILE | --scan FILE | --number DIGITS] [--json]\n"
+	  "  Prints the safety number of you and ACCOUNT and draws its QR code; --qr-png writes\n"
+	  "  the code as a PNG; --scan reads the contact's code from a PNG or JPEG, --number\n"
+	  "  takes the 60 digits they read out: on a match the contact's key is marked verified.\n" },
 	{ NULL, NULL, NULL }
 };
 
 static const char *const later[] = {
-	"tui", "totp", "login", "send-file", "get-file", "evidence", "group", "broadcast",
-	"directory", "verify", NULL
+	"tui", "totp", "login", "send-file", "get-file", "evidence", "group", "broadcast", NULL
 };
 
 static void usage(FILE *fp)

@@ -98,7 +98,7 @@ static int message_json(const struct msg_record *m)
 	    (err = set(obj, "text", decrypted ? cli_json_text(m->text, m->text_len) : json_null())) != 0 ||
 	    (err = set(obj, "sent_at", json_time(m->sent_at))) != 0 ||
 	    (err = set(obj, "received_at", json_time(m->received_at))) != 0 ||
-	    (err = set(obj, "verified", json_false())) != 0)
+	    (err = set(obj, "verified", json_boolean(m->verified))) != 0)
 		goto out;
 	if (m->dir == MSG_OUT)
 		err = set(obj, "status", json_string(m->status == MSG_SENT ? "sent" : "queued"));

@@ -149,7 +149,7 @@ int cli_open(struct cli *cli, struct home **hp, struct self **sp)
 			       "give --home DIR or set LIAISON_HOME");
 		goto out;
 	}
-	err = home_lock(path, 0, 0, &h);
+	err = home_lock(path, 0, cli->lock_wait, &h);
 	if (err == LIAISON_ERR_LOCKED) {
 		err = cli_fail(cli, "home", err, "wait for the other process on %s to finish", path);
 		goto out;

@@ -128,6 +128,17 @@ static void on_login_reply(struct core *c, const Liaison__Item *reply, void *arg
 		core_fail(c, LIAISON_ERR_PROTOCOL);
 		return;
 	}
+	if (reply->login_ok->status == ACCOUNT_PENDING) {
+		/* A pending account fetches nothing: awaiting approval. */
+		core_fail(c, LIAISON_ERR_PENDING);
+		return;
+	}
+	/* The directory head comes before the outbox and the mailbox. */
+	dirupdate_start(c);
+}
+
+void core_after_directory(struct core *c)
+{
 	on_ready(c);
 }
 
@@ -248,6 +259,7 @@ static void net_closed(void *arg, int err)
 	c->ready = 0;
 	c->drained = 0;
 	fail_pending(c);
+	dirupdate_on_closed(c);
 	messaging_on_closed(c);
 	outbox_on_closed(c);
 	if (err == LIAISON_ERR_PIN)
@@ -277,6 +289,9 @@ int core_open(struct home *h, struct self *s, struct core **out)
 	if (err != 0)
 		goto out;
 	err = net_new(s->url, s->pin, &cbs, c, &c->net);
+	if (err != 0)
+		goto out;
+	err = dirsync_get(h, &c->dir);
 	if (err != 0)
 		goto out;
 	*out = c;
@@ -309,6 +324,7 @@ void core_free(struct core *c)
 	}
 	messaging_free(c);
 	outbox_on_closed(c);
+	dirupdate_on_closed(c);
 	if (c->store != NULL)
 		sigstore_free(c->store);
 	if (c->sctx != NULL)
@@ -373,7 +389,7 @@ int core_run(struct core *c, volatile int *done, uint64_t deadline_ms)
 	}
 	lws_sul_cancel(&c->sul_deadline);
 	if (*done)
-		return 0;
+		return c->dir_bad;	/* done, but the directory was bad: exit 4 */
 	if (c->error != 0)
 		return c->error;
 	return c->ever_ready ? LIAISON_ERR_TIMEOUT : LIAISON_ERR_NETWORK;
@@ -418,6 +434,26 @@ int core_request(struct core *c, Liaison__Item *item, core_reply_fn cb, void *ar
 		c->pending = p;
 	}
 	return 0;
+}
+
+void core_set_dir_flags(struct core *c, unsigned flags)
+{
+	c->dir_flags = flags;
+}
+
+int core_dir_bad(const struct core *c)
+{
+	return c->dir_bad;
+}
+
+int core_dir_synced(const struct core *c)
+{
+	return c->dir_synced;
+}
+
+struct dirsync *core_directory(struct core *c)
+{
+	return c->dir;
 }
 
 struct home *core_home(struct core *c)

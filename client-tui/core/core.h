@@ -15,6 +15,7 @@
 #include "client-tui/core/home.h"
 #include "client-tui/core/msgstore.h"
 #include "client-tui/core/self.h"
+#include "directory/directory.h"
 #include "protocol/errors.h"
 #include "protocol/invite.h"
 #include "protocol/wire.h"
@@ -72,6 +73,58 @@ struct self *core_self(struct core *c);
 signal_context *core_signal(struct core *c);
 signal_protocol_store_context *core_store(struct core *c);
 
+/* --- the directory (dirupdate.c, dirops.c) --- */
+
+struct dirsync;
+/* DIR_HEAD_EXEMPT for a secretariat command that will sign a new head. */
+void core_set_dir_flags(struct core *c, unsigned flags);
+/* Why the directory could not be verified on this run (0 when it was). */
+int core_dir_bad(const struct core *c);
+/* 1 once the directory was brought up to the relay's head. */
+int core_dir_synced(const struct core *c);
+/* The verified directory (the process's copy). */
+struct dirsync *core_directory(struct core *c);
+
+/* Logs in and brings the directory up to the relay's head (publishing a
+ * kept genesis first); nothing else. */
+int core_dir_sync(struct home *h, struct self *s, uint64_t deadline_ms) LIAISON_WUR;
+
+/* A secretariat's change to the directory (CONTRACT.md `directory`). */
+struct core_dir_op {
+	int kind;                        /* DIR_ADD_AUTHORITY, DIR_REVOKE_CONTACT, DIR_CERTIFY; 0: head only */
+	struct dir_authority authority;  /* add-authority */
+	uint8_t account[16];             /* revoke, certify */
+};
+/* Verifies the current head (exempt from expiry), applies ops as signed
+ * changes, signs a head (and a snapshot when due) and publishes all in one
+ * DirPublish; saves the new state once the relay has it. DENIED when s is
+ * not an active secretariat (or not the root holder where the root signs). */
+int core_dir_publish(struct home *h, struct self *s, const struct core_dir_op *ops, size_t n,
+		     uint64_t deadline_ms) LIAISON_WUR;
+
+struct core_enrollment {
+	struct enrollment e;
+	uint8_t signature[64];
+	uint8_t bind_mac[32];
+	int has_mac;
+	uint64_t enrolled_at;
+	uint8_t *bytes;                  /* the enrollment as sent */
+	size_t len;
+};
+/* The relay's pending enrollments (secretariat only); free with
+ * core_enrollments_free. Entries that do not decode are skipped. */
+int core_dir_pending(struct home *h, struct self *s, uint64_t deadline_ms,
+		     struct core_enrollment **list, size_t *n) LIAISON_WUR;
+void core_enrollments_free(struct core_enrollment *list, size_t n);
+/* Approves the pending accounts (CONTRACT.md `directory approve`): each
+ * enrollment's self-signature, its binding (the bind this home kept for
+ * the invite, else fingerprint, required), the invite's expiry and one
+ * account per invite id; a secretariat's only by the root holder, who
+ * certifies its signing key. All in one publication. *failed names the
+ * account that was refused (may be NULL). */
+int core_dir_approve(struct home *h, struct self *s, const uint8_t (*accounts)[16], size_t n,
+		     const char *fingerprint, uint64_t deadline_ms, uint8_t failed[16]) LIAISON_WUR;
+
 /* --- messaging (messaging.c, outbox.c) --- */
 
 /* Queues a text for account to. When a trusted session exists it is
@@ -111,16 +164,20 @@ void core_prekeys_free(Liaison__Prekey **list, size_t n);
  * root-certified signing key, for a secretariat invite a signing key. Sends
  * the Enroll request and, once the relay has committed it, saves the
  * account and its prekeys in one transaction. *out is the saved account.
- * inv->secret is wiped here. */
+ * inv->secret is wiped here. A bootstrap enrollment also signs version 1
+ * of the directory (head lifetime and snapshot interval: 0 for the
+ * defaults) and keeps it with the account, to be published by the next
+ * login (core_dir_sync). */
 int core_enroll(struct home *h, struct invite *inv, const char *name, const char *title,
-		uint64_t deadline_ms, struct self **out) LIAISON_WUR;
+		uint64_t head_lifetime_s, uint32_t snapshot_every, uint64_t deadline_ms,
+		struct self **out) LIAISON_WUR;
 
 /* Mints an invite signed by s (its signing key; the root key for role
- * secretariat), registers it with the relay, keeps bind encrypted in the
- * home (VT_INVITE) and returns the token (*token malloc'd). DENIED when s
- * may not mint it. */
+ * secretariat) for an authority the verified directory lists (its country
+ * and name are taken from there; NOT_FOUND otherwise), registers it with
+ * the relay, keeps bind encrypted in the home (VT_INVITE) and returns the
+ * token (*token malloc'd). DENIED when s may not mint it. */
 int core_invite_mint(struct home *h, struct self *s, int role, const char *authority,
-		     const char *country, const char *authority_name, uint64_t expires_ms,
-		     uint64_t deadline_ms, char **token) LIAISON_WUR;
+		     uint64_t expires_ms, uint64_t deadline_ms, char **token) LIAISON_WUR;
 
 #endif

@@ -8,6 +8,7 @@
 #include <signal/key_helper.h>
 
 #include "client-tui/core/core.h"
+#include "client-tui/core/dirsync.h"
 #include "client-tui/core/net.h"
 
 struct core_pending {
@@ -27,7 +28,6 @@ struct inbox_item {
 	size_t ciphertext_len;
 	uint64_t received_at;
 	int too_big;
-	int bundle_tried;          /* the relay was asked for the sender's key */
 };
 
 struct outbox_flight {
@@ -43,6 +43,22 @@ struct core_send {
 	uint8_t message_id[16];
 	char *text;
 	size_t len;
+};
+
+/* Bringing the verified directory up to a signed head (dirupdate.c): the
+ * relay's (after login) or a peer's (from a message's inner header). */
+struct dir_update {
+	int active;
+	int from_peer;             /* the target head came in a message */
+	uint8_t *target;           /* the head record being verified */
+	size_t target_len;
+	struct dir_state *work;    /* the copy being brought forward, or NULL */
+	int fetched;               /* every change after work was asked for */
+	int snapshot_tried;
+	uint8_t *snap_rec;
+	size_t snap_rec_len;
+	uint8_t *snap_buf;
+	uint64_t snap_total, snap_off;
 };
 
 struct core {
@@ -80,9 +96,30 @@ struct core {
 	/* sending */
 	struct outbox_flight *flights;
 	struct core_send send;
+
+	/* the directory */
+	struct dirsync *dir;
+	unsigned dir_flags;        /* DIR_HEAD_EXEMPT for secretariat commands */
+	int dir_bad;               /* why the directory could not be verified, or 0 */
+	int dir_synced;            /* verified up to the relay's head on this connection */
+	struct dir_update du;
 };
 
+/* dirupdate.c: after login, before the outbox and the mailbox. */
+void dirupdate_start(struct core *c);
+/* A head from a peer's message: a newer valid one is fetched up to. */
+void dirupdate_peer_head(struct core *c, const uint8_t *rec, size_t len);
+void dirupdate_on_closed(struct core *c);
+/* A state this client made and the relay acknowledged (dirops.c): st
+ * (owned on success) becomes the verified one with its head record. */
+int dirupdate_commit(struct core *c, struct dir_state *st, const uint8_t *rec,
+		     size_t rec_len) LIAISON_WUR;
+/* core.c: what follows a finished update on a fresh connection. */
+void core_after_directory(struct core *c);
+
 /* messaging.c */
+void messaging_resume(struct core *c);
+int messaging_retry_quarantined(struct core *c) LIAISON_WUR;
 void messaging_on_ready(struct core *c);
 void messaging_on_deliver(struct core *c, const Liaison__Deliver *d);
 void messaging_on_prekeys_low(struct core *c, const Liaison__PrekeysLow *p);

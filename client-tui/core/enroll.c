@@ -35,6 +35,7 @@ struct enroll_state {
 	Liaison__Prekey **prekeys;
 	size_t n_prekeys;
 	uint8_t spk_pub[33];
+	struct dirsync_publish genesis;  /* bootstrap: version 1, kept until published */
 	int sent;
 	int done;
 };
@@ -170,6 +171,8 @@ static void on_enroll_reply(struct core *c, const Liaison__Item *reply, void *ar
 		err = LIAISON_ERR_STORAGE;
 	if (err == 0)
 		err = core_prekeys_store(core_store(c), st->keys);
+	if (err == 0 && st->genesis.n > 0)
+		err = dirsync_publish_keep(h, &st->genesis);
 	if (err != 0) {
 		home_rollback(h);
 		goto fail;
@@ -240,7 +243,8 @@ static void copy_str(char *dst, size_t dstsz, const char *src)
 }
 
 int core_enroll(struct home *h, struct invite *inv, const char *name, const char *title,
-		uint64_t deadline_ms, struct self **out)
+		uint64_t head_lifetime_s, uint32_t snapshot_every, uint64_t deadline_ms,
+		struct self **out)
 {
 	static const struct core_handlers hd_template = { enroll_ready, enroll_progress, NULL, NULL };
 	struct enroll_state st;
@@ -304,6 +308,16 @@ int core_enroll(struct home *h, struct invite *inv, const char *name, const char
 	err = make_enrollment(&st, sctx, bind);
 	if (err != 0)
 		goto out;
+	if (inv->kind == INVITE_BOOTSTRAP) {
+		/* Version 1 of the directory: the network's parameters, the
+		 * secretariat's authority, and this enrollment approved under
+		 * the root it just made. Kept with the account, published
+		 * right after login. */
+		err = dirsync_genesis(st.s, st.enrollment.data, st.enrollment.len, st.signature,
+				      head_lifetime_s, snapshot_every, sctx, now, &st.genesis);
+		if (err != 0)
+			goto out;
+	}
 
 	err = core_open(h, st.s, &c);
 	if (err != 0)
@@ -321,6 +335,7 @@ out:
 	core_free(c);
 	lc_wipe(bind, sizeof bind);
 	lc_wipe(st.redeem, sizeof st.redeem);
+	dirsync_publish_free(&st.genesis);
 	core_prekeys_free(st.prekeys, st.n_prekeys);
 	signal_protocol_key_helper_key_list_free(st.keys);
 	SIGNAL_UNREF(st.spk);

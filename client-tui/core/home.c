@@ -3,6 +3,7 @@
  * Argon2id key. It must never write a key, the passphrase or a subkey in
  * clear, and never prompt: the passphrase comes from the caller. */
 #include "client-tui/core/home.h"
+#include "client-tui/core/dirsync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -439,6 +440,7 @@ void home_close(struct home *h)
 
 	if (h == NULL)
 		return;
+	dirsync_forget(h);	/* the process's copy of this home's directory */
 	for (i = 0; i < HOME_STMT_SLOTS; i++)
 		sqlite3_finalize(h->stmts[i]);
 	if (h->db != NULL) {

@@ -19,6 +19,10 @@
 
 struct mint_state {
 	Liaison__InviteRegister reg;
+	struct invite inv;
+	const uint8_t *signer_sk;
+	uint8_t redeem_hash[LC_HASH_BYTES];
+	char *token;
 	int sent;
 	int done;
 };
@@ -68,6 +72,8 @@ static void on_register_reply(struct core *c, const Liaison__Item *reply, void *
 	ms->done = 1;
 }
 
+static int prepare(struct core *c, struct mint_state *ms);
+
 static void mint_ready(struct core *c, void *arg)
 {
 	struct mint_state *ms = arg;
@@ -76,6 +82,13 @@ static void mint_ready(struct core *c, void *arg)
 
 	if (ms->sent || ms->done)
 		return;
+	if (ms->token == NULL) {
+		err = prepare(c, ms);
+		if (err != 0) {
+			core_fail(c, err);
+			return;
+		}
+	}
 	item.body_case = LIAISON__ITEM__BODY_INVITE_REGISTER;
 	item.invite_register = &ms->reg;
 	err = core_request(c, &item, on_register_reply, ms);
@@ -92,23 +105,64 @@ static void mint_progress(struct core *c, void *arg)
 	(void)arg;
 }
 
+/* Once the directory is verified: the authority must be listed (its
+ * country and name come from there), then the invite is signed, its bind
+ * kept, and the registration made ready. */
+static int prepare(struct core *c, struct mint_state *ms)
+{
+	struct invite *inv = &ms->inv;
+	const struct dir_authority *a;
+	uint8_t redeem[32], bind[32];
+	int err;
+
+	if (c->dir_bad != 0)
+		return c->dir_bad;
+	a = c->dir->st != NULL ? dir_find_authority(c->dir->st, inv->authority) : NULL;
+	if (a == NULL)
+		return LIAISON_ERR_NOT_FOUND;
+	memcpy(inv->country, a->country, sizeof inv->country);
+	memcpy(inv->authority_name, a->name, sizeof inv->authority_name);
+	lc_random(inv->invite_id, sizeof inv->invite_id);
+	lc_random(inv->secret, sizeof inv->secret);
+	err = invite_sign(inv, ms->signer_sk);
+	if (err == 0)
+		err = invite_derive(inv->secret, redeem, bind);
+	if (err == 0)
+		err = lc_sha256(redeem, sizeof redeem, ms->redeem_hash);
+	if (err == 0)
+		err = invite_encode(inv, &ms->token);
+	/* bind is kept before the relay hears of the invite, so no enrollee
+	 * can exist whose binding this home cannot check. */
+	if (err == 0)
+		err = keep_invite(c->home, inv, bind);
+	lc_wipe(redeem, sizeof redeem);
+	lc_wipe(bind, sizeof bind);
+	lc_wipe(inv->secret, sizeof inv->secret);
+	if (err != 0)
+		return err;
+	liaison__invite_register__init(&ms->reg);
+	ms->reg.invite_id.data = inv->invite_id;
+	ms->reg.invite_id.len = 16;
+	ms->reg.redeem_hash.data = ms->redeem_hash;
+	ms->reg.redeem_hash.len = sizeof ms->redeem_hash;
+	ms->reg.role = inv->role;
+	ms->reg.authority = inv->authority;
+	ms->reg.expires = inv->expires;
+	return 0;
+}
+
 int core_invite_mint(struct home *h, struct self *s, int role, const char *authority,
-		     const char *country, const char *authority_name, uint64_t expires_ms,
-		     uint64_t deadline_ms, char **token)
+		     uint64_t expires_ms, uint64_t deadline_ms, char **token)
 {
 	static const struct core_handlers hd_template = { mint_ready, mint_progress, NULL, NULL };
 	struct core_handlers hd = hd_template;
 	struct mint_state ms;
-	struct invite inv;
+	struct invite *inv = &ms.inv;
 	struct core *c = NULL;
-	const uint8_t *signer_sk;
-	uint8_t redeem[32], bind[32], redeem_hash[LC_HASH_BYTES];
-	char *tok = NULL;
 	uint64_t now = time_now_ms();
 	int err;
 
 	memset(&ms, 0, sizeof ms);
-	memset(&inv, 0, sizeof inv);
 	if (s->role != ROLE_SECRETARIAT || !s->has_root_pk) {
 		err = LIAISON_ERR_DENIED;
 		goto out;
@@ -119,8 +173,8 @@ int core_invite_mint(struct home *h, struct self *s, int role, const char *autho
 			err = LIAISON_ERR_DENIED;
 			goto out;
 		}
-		signer_sk = s->root_sk;
-		memcpy(inv.signer_pk, s->root_pk, 32);
+		ms.signer_sk = s->root_sk;
+		memcpy(inv->signer_pk, s->root_pk, 32);
 	} else if (role == ROLE_MEMBER) {
 		if (!s->has_signing_key || s->signing_sk == NULL ||
 		    memcmp(s->cert.key, s->signing_pk, 32) != 0 ||
@@ -128,59 +182,26 @@ int core_invite_mint(struct home *h, struct self *s, int role, const char *autho
 			err = LIAISON_ERR_DENIED;   /* no valid certificate yet */
 			goto out;
 		}
-		signer_sk = s->signing_sk;
-		memcpy(inv.signer_pk, s->signing_pk, 32);
-		inv.cert = s->cert;
+		ms.signer_sk = s->signing_sk;
+		memcpy(inv->signer_pk, s->signing_pk, 32);
+		inv->cert = s->cert;
 	} else {
 		err = LIAISON_ERR_USAGE;
 		goto out;
 	}
 	if (authority == NULL || authority[0] == '\0' || strlen(authority) > LAYOUT_MAX_AUTHORITY ||
-	    (country != NULL && strlen(country) > LAYOUT_MAX_COUNTRY) ||
-	    (authority_name != NULL && strlen(authority_name) > LAYOUT_MAX_NAME) ||
 	    expires_ms <= now) {
 		err = LIAISON_ERR_USAGE;
 		goto out;
 	}
-	inv.kind = INVITE_MINTED;
-	memcpy(inv.url, s->url, sizeof inv.url);
-	memcpy(inv.pin, s->pin, sizeof inv.pin);
-	lc_random(inv.invite_id, sizeof inv.invite_id);
-	inv.expires = expires_ms;
-	lc_random(inv.secret, sizeof inv.secret);
-	inv.role = (uint8_t)role;
-	strcpy(inv.authority, authority);
-	if (country != NULL)
-		strcpy(inv.country, country);
-	if (authority_name != NULL)
-		strcpy(inv.authority_name, authority_name);
-	memcpy(inv.root_pk, s->root_pk, 32);
-	err = invite_sign(&inv, signer_sk);
-	if (err != 0)
-		goto out;
-	err = invite_derive(inv.secret, redeem, bind);
-	if (err != 0)
-		goto out;
-	err = lc_sha256(redeem, sizeof redeem, redeem_hash);
-	if (err != 0)
-		goto out;
-	err = invite_encode(&inv, &tok);
-	if (err != 0)
-		goto out;
-	/* bind is kept before the relay hears of the invite, so no enrollee
-	 * can exist whose binding this home cannot check. */
-	err = keep_invite(h, &inv, bind);
-	if (err != 0)
-		goto out;
+	inv->kind = INVITE_MINTED;
+	memcpy(inv->url, s->url, sizeof inv->url);
+	memcpy(inv->pin, s->pin, sizeof inv->pin);
+	inv->expires = expires_ms;
+	inv->role = (uint8_t)role;
+	strcpy(inv->authority, authority);
+	memcpy(inv->root_pk, s->root_pk, 32);
 
-	liaison__invite_register__init(&ms.reg);
-	ms.reg.invite_id.data = inv.invite_id;
-	ms.reg.invite_id.len = 16;
-	ms.reg.redeem_hash.data = redeem_hash;
-	ms.reg.redeem_hash.len = sizeof redeem_hash;
-	ms.reg.role = (uint32_t)role;
-	ms.reg.authority = inv.authority;
-	ms.reg.expires = inv.expires;
 	err = core_open(h, s, &c);
 	if (err != 0)
 		goto out;
@@ -191,16 +212,14 @@ int core_invite_mint(struct home *h, struct self *s, int role, const char *autho
 	err = core_run(c, &ms.done, deadline_ms);
 	if (err != 0)
 		goto out;
-	*token = tok;
-	tok = NULL;
+	*token = ms.token;
+	ms.token = NULL;
 out:
 	core_free(c);
-	if (tok != NULL) {
-		lc_wipe(tok, strlen(tok));
-		free(tok);
+	if (ms.token != NULL) {
+		lc_wipe(ms.token, strlen(ms.token));
+		free(ms.token);
 	}
-	lc_wipe(redeem, sizeof redeem);
-	lc_wipe(bind, sizeof bind);
-	lc_wipe(&inv, sizeof inv);
+	lc_wipe(&ms, sizeof ms);
 	return err;
 }

@@ -119,7 +119,6 @@ static int make_plaintext(struct core *c, const uint8_t id[16], const uint8_t to
 	char *t = NULL;
 	int err;
 
-	(void)c;
 	t = malloc(len + 1);
 	if (t == NULL) {
 		err = LIAISON_ERR_NOMEM;
@@ -134,6 +133,11 @@ static int make_plaintext(struct core *c, const uint8_t id[16], const uint8_t to
 	inner.conversation.len = 16;
 	inner.kind = INNER_KIND_TEXT;
 	inner.sent_at = sent_at;
+	if (c->dir != NULL && c->dir->head != NULL) {
+		/* The sender's current signed head rides inside (DESIGN.md §5). */
+		inner.head.data = c->dir->head;
+		inner.head.len = c->dir->head_len;
+	}
 	inner.text = t;
 	err = wire_pack(&inner.base, WIRE_MAX_TEXT + 1024, &packed, &plen);
 	if (err != 0)
@@ -232,6 +236,8 @@ static int encrypt_and_queue(struct core *c, const uint8_t trusted[33], const Li
 	rec.text = s->text;
 	rec.text_len = s->len;
 	err = msgstore_put(c->home, &rec);
+	if (err == 0)
+		err = trust_contact_note(c->home, s->to);
 	if (err != 0)
 		goto out;
 	err = home_commit(c->home);
@@ -276,14 +282,17 @@ int core_send_text(struct core *c, const uint8_t to[16], const char *text, size_
 	lc_random(s->message_id, 16);
 	s->active = 1;
 
+	/* The verified directory as last saved decides now only what cannot
+	 * change for the better; the rest waits for the update after login. */
 	err = trust_lookup(c->home, to, &state, key);
 	if (err != 0)
 		return err;
 	if (state == TRUST_REVOKED)
 		return LIAISON_ERR_REVOKED;
-	if (state == TRUST_PENDING)
-		return LIAISON_ERR_PENDING;
 	if (state == TRUST_LISTED) {
+		err = trust_check(c->home, to, key);
+		if (err != 0)
+			return err;
 		sigstore_address(to, name, &addr);
 		if (signal_protocol_session_contains_session(c->store, &addr) == 1) {
 			/* A session exists: encrypt now, so the message is queued
@@ -317,10 +326,10 @@ static int bundle_valid(const Liaison__Bundle *b, const uint8_t account[16], int
 	return 1;
 }
 
-/* Pins key for an account nothing is pinned for yet (the interim source),
- * inside the caller's transaction; 0 when it is (now) the trusted key. */
-static int pin_if_unlisted(struct core *c, const uint8_t account[16], const uint8_t key[33],
-			   uint8_t trusted[33])
+/* The key a bundle carries must be the directory's (and the verified one,
+ * where the user verified one): 0 with *trusted filled, else why not. */
+static int bundle_key_check(struct core *c, const uint8_t account[16], const uint8_t key[33],
+			    uint8_t trusted[33])
 {
 	enum trust_state state;
 	int err;
@@ -332,14 +341,11 @@ static int pin_if_unlisted(struct core *c, const uint8_t account[16], const uint
 		return LIAISON_ERR_REVOKED;
 	if (state == TRUST_PENDING)
 		return LIAISON_ERR_PENDING;
-	if (state == TRUST_UNLISTED) {
-		err = trust_pin_first(c->home, account, key);
-		if (err != 0)
-			return err;
-		memcpy(trusted, key, 33);
-		return 0;
-	}
-	return lc_equal(trusted, key, 33) ? 0 : LIAISON_ERR_IDENTITY;
+	if (state == TRUST_UNLISTED)
+		return LIAISON_ERR_UNKNOWN_PEER;
+	if (!lc_equal(trusted, key, 33))
+		return LIAISON_ERR_IDENTITY;
+	return trust_check(c->home, account, key);
 }
 
 static void on_send_bundle(struct core *c, const Liaison__Item *reply, void *arg)
@@ -361,15 +367,7 @@ static void on_send_bundle(struct core *c, const Liaison__Item *reply, void *arg
 		core_fail(c, LIAISON_ERR_PROTOCOL);
 		return;
 	}
-	/* Pinning, session, ciphertext and record land together or not at all. */
-	err = home_begin(c->home);
-	if (err != 0)
-		goto fail;
-	err = pin_if_unlisted(c, s->to, reply->bundle->identity_key.data, trusted);
-	if (err == 0)
-		err = home_commit(c->home);
-	else
-		home_rollback(c->home);
+	err = bundle_key_check(c, s->to, reply->bundle->identity_key.data, trusted);
 	if (err != 0)
 		goto fail;
 	err = encrypt_and_queue(c, trusted, reply->bundle);
@@ -402,7 +400,33 @@ void messaging_on_ready(struct core *c)
 	struct core_send *s = &c->send;
 	int err;
 
-	if (!s->active || s->queued || s->bundle_inflight)
+	enum trust_state state;
+	uint8_t key[33];
+
+	if (!s->active)
+		return;
+	if (c->dir_bad != 0) {
+		/* A bad directory: nothing is sent (DESIGN.md §5). */
+		core_fail(c, c->dir_bad);
+		return;
+	}
+	/* Trust from the directory as just verified, also for a text that
+	 * was encrypted before the update: a revoked or changed recipient's
+	 * entry stays held in the outbox. */
+	err = trust_lookup(c->home, s->to, &state, key);
+	if (err == 0 && state == TRUST_REVOKED)
+		err = LIAISON_ERR_REVOKED;
+	else if (err == 0 && state == TRUST_PENDING)
+		err = LIAISON_ERR_PENDING;
+	else if (err == 0 && state == TRUST_UNLISTED)
+		err = LIAISON_ERR_UNKNOWN_PEER;
+	else if (err == 0)
+		err = trust_check(c->home, s->to, key);
+	if (err != 0) {
+		core_fail(c, err);
+		return;
+	}
+	if (s->queued || s->bundle_inflight)
 		return;
 	err = request_bundle(c, s->to, 0, on_send_bundle, NULL);
 	if (err != 0) {
@@ -557,7 +581,7 @@ static int serialized_matches(const ec_public_key *key, const uint8_t trusted[33
 
 /* Checks the unpadded inner header against the envelope and fills rec. */
 static int read_inner(struct core *c, const struct inbox_item *it, const uint8_t *plain,
-		      size_t len, struct msg_record *rec)
+		      size_t len, struct msg_record *rec, uint8_t **head, size_t *head_len)
 {
 	Liaison__Inner *inner = NULL;
 	size_t unpadded;
@@ -590,6 +614,13 @@ static int read_inner(struct core *c, const struct inbox_item *it, const uint8_t
 	memcpy(rec->text, inner->text != NULL ? inner->text : "", rec->text_len + 1);
 	rec->kind = (uint8_t)inner->kind;
 	rec->sent_at = inner->sent_at;
+	if (inner->head.len > 0 && inner->head.len <= DIR_MAX_RECORD) {
+		*head = malloc(inner->head.len);
+		if (*head != NULL) {
+			memcpy(*head, inner->head.data, inner->head.len);
+			*head_len = inner->head.len;
+		}
+	}
 out:
 	wire_inner_free(inner);
 	return err;
@@ -606,7 +637,9 @@ static int decrypt_one(struct core *c, const struct inbox_item *it, const uint8_
 	session_cipher *cipher = NULL;
 	signal_buffer *plain = NULL;
 	struct msg_record rec;
-	uint8_t key[32];
+	struct trust_contact tc;
+	uint8_t key[32], *head = NULL;
+	size_t head_len = 0;
 	const uint8_t one = 1;
 	int sg, err, began = 0, chk;
 
@@ -676,7 +709,8 @@ static int decrypt_one(struct core *c, const struct inbox_item *it, const uint8_
 	rec.type = (uint8_t)it->type;
 	rec.received_at = it->received_at;
 	rec.order = msgstore_next_order();
-	chk = read_inner(c, it, signal_buffer_data(plain), signal_buffer_len(plain), &rec);
+	chk = read_inner(c, it, signal_buffer_data(plain), signal_buffer_len(plain), &rec,
+			 &head, &head_len);
 	if (chk != 0) {
 		/* A header that disagrees with the envelope is a decryption
 		 * failure; the session has advanced all the same. */
@@ -686,7 +720,16 @@ static int decrypt_one(struct core *c, const struct inbox_item *it, const uint8_
 		rec.ciphertext = it->ciphertext;
 		rec.ciphertext_len = it->ciphertext_len;
 	}
+	/* Whether the reader had verified this sender's key, as it arrived. */
+	chk = trust_contact_get(c->home, it->from, &tc);
+	if (chk != 0 && chk != LIAISON_ERR_NOT_FOUND) {
+		err = chk;
+		goto out;
+	}
+	rec.verified = chk == 0 && tc.has_verified_key && lc_equal(tc.verified_key, trusted, 33);
 	err = msgstore_put(c->home, &rec);
+	if (err == 0)
+		err = trust_contact_note(c->home, it->from);
 	if (err != 0)
 		goto out;
 	seen_key(key, it);
@@ -699,7 +742,10 @@ static int decrypt_one(struct core *c, const struct inbox_item *it, const uint8_
 		goto out;
 	rec.ciphertext = NULL;
 	notify(c, &rec);
+	if (head != NULL)
+		dirupdate_peer_head(c, head, head_len);
 out:
+	free(head);
 	if (began)
 		home_rollback(c->home);
 	if (rec.text != NULL) {
@@ -715,38 +761,6 @@ out:
 }
 
 static void process_inbox(struct core *c);
-
-static void on_identity_reply(struct core *c, const Liaison__Item *reply, void *arg)
-{
-	struct inbox_item *it = c->inbox_head;
-	uint8_t trusted[33];
-	int err;
-
-	(void)arg;
-	c->inbox_busy = 0;
-	if (reply == NULL || it == NULL)
-		return;
-	it->bundle_tried = 1;
-	if (reply->body_case == LIAISON__ITEM__BODY_BUNDLE &&
-	    bundle_valid(reply->bundle, it->from, 1)) {
-		err = home_begin(c->home);
-		if (err != 0) {
-			core_fail(c, err);
-			return;
-		}
-		err = pin_if_unlisted(c, it->from, reply->bundle->identity_key.data, trusted);
-		if (err == 0)
-			err = home_commit(c->home);
-		else
-			home_rollback(c->home);
-		if (err != 0 && err != LIAISON_ERR_IDENTITY && err != LIAISON_ERR_REVOKED &&
-		    err != LIAISON_ERR_PENDING) {
-			core_fail(c, err);
-			return;
-		}
-	}
-	process_inbox(c);
-}
 
 /* 1 when the item is finished (stored or a duplicate) and may be acked,
  * 0 when it waits for the relay, negative on a local failure. */
@@ -765,13 +779,6 @@ static int handle_item(struct core *c, struct inbox_item *it)
 	err = trust_lookup(c->home, it->from, &state, trusted);
 	if (err != 0)
 		return err;
-	if (state == TRUST_UNLISTED && !it->bundle_tried) {
-		err = request_bundle(c, it->from, 1, on_identity_reply, NULL);
-		if (err != 0)
-			return err;
-		c->inbox_busy = 1;
-		return 0;
-	}
 	if (state != TRUST_LISTED)
 		err = keep_undecrypted(c, it, MSG_UNTRUSTED,
 				       state == TRUST_REVOKED ? LIAISON_ERR_REVOKED : LIAISON_ERR_UNKNOWN_PEER);
@@ -787,7 +794,8 @@ static void process_inbox(struct core *c)
 	struct inbox_item *it;
 	int r;
 
-	while ((it = c->inbox_head) != NULL && !c->inbox_busy && c->error == 0) {
+	/* While the directory is brought up to a peer's newer head, wait. */
+	while ((it = c->inbox_head) != NULL && !c->inbox_busy && !c->du.active && c->error == 0) {
 		r = handle_item(c, it);
 		if (r < 0) {
 			core_fail(c, r);
@@ -808,6 +816,68 @@ static void process_inbox(struct core *c)
 	r = send_acks(c);
 	if (r != 0)
 		core_fail(c, r);
+}
+
+void messaging_resume(struct core *c)
+{
+	int err = messaging_retry_quarantined(c);
+
+	if (err != 0) {
+		core_fail(c, err);
+		return;
+	}
+	process_inbox(c);
+}
+
+/* Messages quarantined because their sender was not trusted are tried
+ * again after each directory update, when the sender is now listed. */
+int messaging_retry_quarantined(struct core *c)
+{
+	struct msg_record **list = NULL;
+	struct inbox_item it;
+	enum trust_state state;
+	uint8_t trusted[33];
+	size_t n = 0, i;
+	int err;
+
+	err = msgstore_list(c->home, NULL, &list, &n);
+	if (err != 0)
+		return err;
+	for (i = 0; i < n && err == 0; i++) {
+		const struct msg_record *m = list[i];
+
+		if (m->dir != MSG_IN || m->status != MSG_UNTRUSTED || m->ciphertext == NULL ||
+		    m->ciphertext_len == 0 || (m->type != 2 && m->type != 3) ||
+		    (m->error != LIAISON_ERR_UNKNOWN_PEER && m->error != LIAISON_ERR_IDENTITY))
+			continue;
+		err = trust_lookup(c->home, m->from, &state, trusted);
+		if (err != 0 || state != TRUST_LISTED)
+			continue;
+		memset(&it, 0, sizeof it);
+		memcpy(it.from, m->from, 16);
+		memcpy(it.message_id, m->id, 16);
+		it.type = m->type;
+		it.ciphertext = m->ciphertext;
+		it.ciphertext_len = m->ciphertext_len;
+		it.received_at = m->received_at;
+		/* A key that is still not the directory's stays quarantined
+		 * without being stored again. */
+		if (m->type == CIPHERTEXT_PREKEY_TYPE) {
+			pre_key_signal_message *pm = NULL;
+
+			if (pre_key_signal_message_deserialize(&pm, it.ciphertext, it.ciphertext_len,
+							       c->sctx) != 0)
+				continue;
+			state = serialized_matches(pre_key_signal_message_get_identity_key(pm),
+						   trusted) == 0 ? TRUST_LISTED : TRUST_UNLISTED;
+			SIGNAL_UNREF(pm);
+			if (state != TRUST_LISTED)
+				continue;
+		}
+		err = decrypt_one(c, &it, trusted);
+	}
+	msgstore_list_free(list, n);
+	return err;
 }
 
 void messaging_on_deliver(struct core *c, const Liaison__Deliver *d)

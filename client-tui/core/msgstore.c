@@ -74,6 +74,7 @@ static int encode(const struct msg_record *m, struct wb *w)
 	wb_u64(w, m->order);
 	wb_var(w, m->text, m->text != NULL ? m->text_len : 0);
 	wb_var(w, m->ciphertext, m->ciphertext != NULL ? m->ciphertext_len : 0);
+	wb_u8(w, m->verified);	/* later than the first records: optional when read */
 	return wb_status(w);
 }
 
@@ -106,8 +107,13 @@ static int decode(const uint8_t *p, size_t n, struct msg_record **out)
 	    (err = rd_u64(&r, &m->sent_at)) != 0 || (err = rd_u64(&r, &m->received_at)) != 0 ||
 	    (err = rd_u64(&r, &m->order)) != 0 ||
 	    (err = rd_var(&r, &text, &text_len, WIRE_MAX_TEXT)) != 0 ||
-	    (err = rd_var(&r, &ct, &ct_len, WIRE_MAX_CIPHERTEXT)) != 0 ||
-	    (err = rd_end(&r)) != 0)
+	    (err = rd_var(&r, &ct, &ct_len, WIRE_MAX_CIPHERTEXT)) != 0)
+		goto out;
+	if (r.left > 0 && ((err = rd_u8(&r, &m->verified)) != 0 || m->verified > 1)) {
+		err = err != 0 ? err : LIAISON_ERR_INVALID;
+		goto out;
+	}
+	if ((err = rd_end(&r)) != 0)
 		goto out;
 	if (error >= LIAISON_ERR_COUNT_) {
 		err = LIAISON_ERR_INVALID;

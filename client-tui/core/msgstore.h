@@ -36,6 +36,7 @@ struct msg_record {
 	size_t text_len;
 	uint8_t *ciphertext;    /* kept for quarantined or failed messages */
 	size_t ciphertext_len;
+	uint8_t verified;       /* the sender's key was verified by the reader on arrival */
 };
 
 /* Stores (or replaces) m under (from, id), inside the caller's transaction. */

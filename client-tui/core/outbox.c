@@ -235,8 +235,8 @@ int core_outbox_flush(struct core *c)
 	size_t i;
 	int err;
 
-	if (!c->ready)
-		return 0;
+	if (!c->ready || c->dir_bad != 0)
+		return 0;	/* a bad directory: nothing is sent */
 	err = vault_each(c->home, VT_OUTBOX, collect, &es);
 	if (err != 0)
 		goto out;

@@ -1,11 +1,13 @@
-/* The interim trust source behind trust_lookup (DESIGN.md §5): the first
- * identity key the relay serves for an account is pinned in its VT_CONTACT
- * record. It must never overwrite a pinned key, nor answer "trusted" for a
- * key that differs from the pin. */
+/* trust_lookup answers from the last verified signed directory (DESIGN.md
+ * §5), and trust_check adds the user's verification (per account and key).
+ * It must never answer "trusted" for a key the directory does not list, nor
+ * take a key from the relay or from first use. */
 #include "client-tui/core/trust.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "client-tui/core/dirsync.h"
 #include "client-tui/core/vault.h"
 #include "protocol/buf.h"
 #include "protocol/crypto.h"
@@ -92,7 +94,6 @@ out:
 
 int trust_contact_put(struct home *h, const struct trust_contact *c)
 {
-	struct trust_contact old;
 	struct wb w;
 	int rc;
 
@@ -101,13 +102,6 @@ int trust_contact_put(struct home *h, const struct trust_contact *c)
 		return LIAISON_ERR_INVALID;
 	if (c->has_key && c->key[0] != DJB_KEY_TYPE)
 		return LIAISON_ERR_INVALID;
-	rc = trust_contact_get(h, c->account, &old);
-	if (rc == 0) {
-		if (old.has_key && (!c->has_key || !lc_equal(old.key, c->key, sizeof(old.key))))
-			return LIAISON_ERR_IDENTITY;
-	} else if (rc != LIAISON_ERR_NOT_FOUND) {
-		return rc;
-	}
 	wb_init(&w, CONTACT_MAX_BYTES);
 	rc = encode(c, &w);
 	if (rc != 0)
@@ -144,36 +138,66 @@ int trust_contact_each(struct home *h, trust_contact_fn fn, void *arg)
 	return vault_each(h, VT_CONTACT, each_one, &ctx);
 }
 
-int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *state,
-		 uint8_t key[33])
+/* The test seam of trust.h: only for a home without any verified directory. */
+static int lookup_local_pin(struct home *h, const uint8_t account[16], enum trust_state *state,
+			    uint8_t key[33])
 {
 	struct trust_contact c;
 	int rc;
 
-	if (h == NULL || account == NULL || state == NULL)
-		return LIAISON_ERR_INVALID;
 	rc = trust_contact_get(h, account, &c);
-	if (rc == LIAISON_ERR_NOT_FOUND) {
-		*state = TRUST_UNLISTED;
+	if (rc == LIAISON_ERR_NOT_FOUND || (rc == 0 && (!c.has_key || c.state != TRUST_LISTED))) {
+		*state = rc == 0 && c.state == TRUST_REVOKED ? TRUST_REVOKED : TRUST_UNLISTED;
 		return 0;
 	}
 	if (rc != 0)
 		return rc;
-	if (c.state == TRUST_LISTED && !c.has_key) {
-		*state = TRUST_UNLISTED;
-		return 0;
+	memcpy(key, c.key, sizeof(c.key));
+	*state = TRUST_LISTED;
+	return 0;
+}
+
+int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *state,
+		 uint8_t key[33])
+{
+	struct dirsync *ds;
+	const struct dir_contact *dc;
+	uint8_t k[33];
+	enum trust_state s;
+	int rc;
+
+	if (h == NULL || account == NULL || state == NULL)
+		return LIAISON_ERR_INVALID;
+	rc = dirsync_get(h, &ds);
+	if (rc != 0)
+		return rc;
+	if (ds->st == NULL) {
+		rc = lookup_local_pin(h, account, &s, k);
+		if (rc != 0)
+			return rc;
+	} else {
+		dc = dir_find_contact(ds->st, account);
+		if (dc == NULL) {
+			s = TRUST_UNLISTED;
+		} else if (dc->status != DIR_ACTIVE) {
+			s = TRUST_REVOKED;
+		} else {
+			s = TRUST_LISTED;
+			memcpy(k, dc->identity_key, sizeof(k));
+		}
 	}
-	if (c.state == TRUST_LISTED) {
+	if (s == TRUST_LISTED) {
 		if (key == NULL)
 			return LIAISON_ERR_INVALID;
-		memcpy(key, c.key, sizeof(c.key));
+		memcpy(key, k, sizeof(k));
 	}
-	*state = (enum trust_state)c.state;
+	*state = s;
 	return 0;
 }
 
 int trust_pin_first(struct home *h, const uint8_t account[16], const uint8_t key[33])
 {
+	struct dirsync *ds;
 	struct trust_contact c;
 	int rc;
 
@@ -181,6 +205,11 @@ int trust_pin_first(struct home *h, const uint8_t account[16], const uint8_t key
 		return LIAISON_ERR_INVALID;
 	if (key[0] != DJB_KEY_TYPE)
 		return LIAISON_ERR_INVALID;
+	rc = dirsync_get(h, &ds);
+	if (rc != 0)
+		return rc;
+	if (ds->st != NULL)
+		return LIAISON_ERR_DENIED;	/* a directory decides now */
 	rc = trust_contact_get(h, account, &c);
 	if (rc == LIAISON_ERR_NOT_FOUND) {
 		memset(&c, 0, sizeof(c));
@@ -191,18 +220,18 @@ int trust_pin_first(struct home *h, const uint8_t account[16], const uint8_t key
 	}
 	if (c.state == TRUST_REVOKED)
 		return LIAISON_ERR_REVOKED;
-	if (c.has_key)
+	if (c.has_key && c.state == TRUST_LISTED)
 		return lc_equal(c.key, key, sizeof(c.key)) ? 0 : LIAISON_ERR_IDENTITY;
 	c.has_key = 1;
 	memcpy(c.key, key, sizeof(c.key));
 	c.pinned_at = time_now_ms();
-	if (c.state == TRUST_UNLISTED)
-		c.state = TRUST_LISTED;
+	c.state = TRUST_LISTED;
 	return trust_contact_put(h, &c);
 }
 
 int trust_check(struct home *h, const uint8_t account[16], const uint8_t key[33])
 {
+	struct trust_contact c;
 	enum trust_state state;
 	uint8_t trusted[33];
 	int rc;
@@ -214,7 +243,7 @@ int trust_check(struct home *h, const uint8_t account[16], const uint8_t key[33]
 		return rc;
 	switch (state) {
 	case TRUST_LISTED:
-		return lc_equal(trusted, key, sizeof(trusted)) ? 0 : LIAISON_ERR_IDENTITY;
+		break;
 	case TRUST_PENDING:
 		return LIAISON_ERR_PENDING;
 	case TRUST_REVOKED:
@@ -223,4 +252,50 @@ int trust_check(struct home *h, const uint8_t account[16], const uint8_t key[33]
 	default:
 		return LIAISON_ERR_UNKNOWN_PEER;
 	}
+	if (!lc_equal(trusted, key, sizeof(trusted)))
+		return LIAISON_ERR_IDENTITY;
+	/* Verification is per (account, key): a directory key that is not the
+	 * one the user verified is refused until verified again. */
+	rc = trust_contact_get(h, account, &c);
+	if (rc == LIAISON_ERR_NOT_FOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (c.has_verified_key && !lc_equal(c.verified_key, trusted, sizeof(trusted)))
+		return LIAISON_ERR_UNVERIFIED;
+	return 0;
+}
+
+int trust_contact_note(struct home *h, const uint8_t account[16])
+{
+	struct dirsync *ds;
+	const struct dir_contact *dc;
+	const struct dir_authority *da;
+	struct trust_contact c;
+	int rc;
+
+	rc = dirsync_get(h, &ds);
+	if (rc != 0)
+		return rc;
+	if (ds->st == NULL || (dc = dir_find_contact(ds->st, account)) == NULL)
+		return 0;
+	rc = trust_contact_get(h, account, &c);
+	if (rc == LIAISON_ERR_NOT_FOUND) {
+		memset(&c, 0, sizeof(c));
+		memcpy(c.account, account, sizeof(c.account));
+	} else if (rc != 0) {
+		return rc;
+	}
+	c.state = dc->status == DIR_ACTIVE ? TRUST_LISTED : TRUST_REVOKED;
+	if (!c.has_key || !lc_equal(c.key, dc->identity_key, sizeof(c.key))) {
+		c.has_key = 1;
+		memcpy(c.key, dc->identity_key, sizeof(c.key));
+		c.pinned_at = time_now_ms();
+	}
+	snprintf(c.name, sizeof(c.name), "%s", dc->name);
+	snprintf(c.title, sizeof(c.title), "%s", dc->title);
+	snprintf(c.authority, sizeof(c.authority), "%s", dc->authority);
+	da = dir_find_authority(ds->st, dc->authority);
+	snprintf(c.country, sizeof(c.country), "%s", da != NULL ? da->country : "");
+	return trust_contact_put(h, &c);
 }

@@ -1,8 +1,8 @@
 /* The one function every send, receive and session build asks (DESIGN.md
- * §5). Its source is, for now, the foundation's openly interim one: an
- * account is active once enrolled, and the first identity key the relay
- * serves for it is pinned in the home and never overwritten. The signed
- * directory replaces only this source. */
+ * §5). Its source is the client's last verified signed directory
+ * (dirsync.h): an account is listed with its key, revoked or unlisted
+ * there; nothing is ever trusted from first use. The contact records kept
+ * here carry names and the key the user verified, never trust. */
 #ifndef LIAISON_TRUST_H
 #define LIAISON_TRUST_H
 
@@ -16,7 +16,7 @@ enum trust_state {
 	TRUST_LISTED = 0,    /* listed with a key: compare against it */
 	TRUST_PENDING,       /* awaiting approval */
 	TRUST_REVOKED,       /* trust ended */
-	TRUST_UNLISTED       /* unknown: nothing pinned yet */
+	TRUST_UNLISTED       /* not in the verified directory */
 };
 
 /* The contact record (one VT_CONTACT value per account, keyed by the
@@ -27,8 +27,8 @@ struct trust_contact {
 	uint8_t account[16];
 	uint8_t state;                    /* enum trust_state */
 	uint8_t has_key;
-	uint8_t key[33];                  /* the pinned identity key (has_key) */
-	uint64_t pinned_at;               /* ms since the epoch */
+	uint8_t key[33];                  /* the directory's key when last seen (has_key) */
+	uint64_t pinned_at;               /* ms since the epoch, when key was recorded */
 	uint8_t has_verified_key;         /* verification is per (account, key), §5 */
 	uint8_t verified_key[33];
 	uint64_t verified_at;             /* ms */
@@ -41,8 +41,7 @@ struct trust_contact {
 /* LIAISON_ERR_NOT_FOUND when nothing is stored for account. */
 int trust_contact_get(struct home *h, const uint8_t account[16],
 		      struct trust_contact *out) LIAISON_WUR;
-/* Stores the record; refuses (LIAISON_ERR_IDENTITY) to replace or drop a
- * pinned key: in the interim source a pin is never overwritten. */
+/* Stores the record (its key follows the directory; it decides nothing). */
 int trust_contact_put(struct home *h, const struct trust_contact *c) LIAISON_WUR;
 /* Every contact in the order first stored; a non-zero return stops. */
 typedef int (*trust_contact_fn)(const struct trust_contact *c, void *arg);
@@ -51,12 +50,21 @@ int trust_contact_each(struct home *h, trust_contact_fn fn, void *arg) LIAISON_W
 /* What is trusted for account: *state, and when TRUST_LISTED the key. */
 int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *state,
 		 uint8_t key[33]) LIAISON_WUR;
-/* Interim source only: pins key for account when nothing is pinned;
- * LIAISON_ERR_IDENTITY when another key is pinned; 0 when it matches. */
+/* TEST SEAM ONLY, never called by the client: records key in the
+ * contact record of a home that has no verified directory at all, where
+ * trust_lookup then answers from it (unit tests and the ratchet benchmark
+ * that run without a relay). Once a directory exists it is ignored.
+ * LIAISON_ERR_IDENTITY when another key is recorded; 0 when it matches. */
 int trust_pin_first(struct home *h, const uint8_t account[16], const uint8_t key[33]) LIAISON_WUR;
-/* 0 when key is the trusted key of account, LIAISON_ERR_IDENTITY when it
- * differs, LIAISON_ERR_REVOKED / LIAISON_ERR_PENDING /
+/* 0 when key is the directory's key of account and, where the user had
+ * verified a key for it, that key too; LIAISON_ERR_IDENTITY when it differs
+ * from the directory's, LIAISON_ERR_UNVERIFIED when the directory's key is
+ * not the one the user verified, LIAISON_ERR_REVOKED / LIAISON_ERR_PENDING /
  * LIAISON_ERR_UNKNOWN_PEER (unlisted) otherwise. */
 int trust_check(struct home *h, const uint8_t account[16], const uint8_t key[33]) LIAISON_WUR;
+/* Records (creates or refreshes) the contact record of a listed account
+ * from the directory: its current key, name, title, authority, country.
+ * Inside the caller's transaction; keeps the verified-key fields. */
+int trust_contact_note(struct home *h, const uint8_t account[16]) LIAISON_WUR;
 
 #endif

@@ -33,9 +33,13 @@ PY
 check "bruno's raw account id is nowhere in alice's home" raw_absent alice "$ACC_bruno"
 # One home made with the default key derivation (Argon2id MODERATE).
 relay_start
-liaison sec invite --authority AUTH-dora --country DE --name "Authority of dora" >"$T/dora.invite"
-liaison dora enroll --token-file "$T/dora.invite" --name "Dora" --root-fingerprint "$ROOT_FP" >/dev/null
+liaison sec directory add-authority AUTH-dora --country DE --name "Authority of dora" \
+	--type police >/dev/null
+liaison sec invite --authority AUTH-dora >"$T/dora.invite"
+liaison dora enroll --token-file "$T/dora.invite" --name "Dora" --root-fingerprint "$ROOT_FP" >"$T/dora.enroll"
 expect_eq "a member enrolls with the default key derivation" 0 $?
+ACC_dora=$(awk '$1 == "account" {print $2}' "$T/dora.enroll")
+approve dora
 liaison dora send "$ACC_bruno" "dora says $MARKER" >/dev/null
 expect_eq "a home with the default key derivation sends" 0 $?
 relay_stop

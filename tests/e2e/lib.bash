@@ -63,26 +63,38 @@ liaison() { local home=$1; shift; "$BIN/liaison" --home "$T/$home" "$@"; }
 # account_of HOME: the account id of an enrolled home.
 account_of() { liaison "$1" whoami | awk '$1 == "account" {print $2}'; }
 
-# network_up: relay, bootstrap secretariat "sec", members given as arguments
-# (default alice bruno), each enrolled with the root fingerprint checked.
-# Sets ROOT_FP and ACC_<name>.
+# approve HOME...: the secretariat "sec" approves the accounts of these homes.
+approve() {
+	local m accs=()
+	for m in "$@"; do accs+=("$(account_of "$m")"); done
+	liaison sec directory approve "${accs[@]}" >/dev/null
+}
+
+# network_up: relay, bootstrap secretariat "sec" (its directory version 1
+# published at enrollment), members given as arguments (default alice
+# bruno), each with its authority added to the directory, invited,
+# enrolled with the root fingerprint checked, and approved by "sec".
+# Sets ROOT_FP and ACC_<name>. HEAD_LIFETIME (seconds) may be set first.
 network_up() {
 	relay_init && relay_start || return 1
 	"$BIN/liaison-server" invite --data "$T/relay" --authority SECRETARIAT --country UN \
 		--name Secretariat >"$T/bootstrap.invite" || return 1
 	liaison sec enroll --token-file "$T/bootstrap.invite" --name "Sam Secretariat" \
-		--kdf interactive >"$T/sec.enroll" || return 1
+		--kdf interactive ${HEAD_LIFETIME:+--head-lifetime "$HEAD_LIFETIME"} \
+		>"$T/sec.enroll" || return 1
 	ROOT_FP=$(awk '$1 == "root-fingerprint" {print $2}' "$T/sec.enroll")
 	ACC_sec=$(awk '$1 == "account" {print $2}' "$T/sec.enroll")
 	local members=("$@") m
 	[ ${#members[@]} -eq 0 ] && members=(alice bruno)
 	for m in "${members[@]}"; do
-		liaison sec invite --authority "AUTH-$m" --country FR --name "Authority of $m" \
-			>"$T/$m.invite" || return 1
+		liaison sec directory add-authority "AUTH-$m" --country FR --name "Authority of $m" \
+			--type prosecution >/dev/null || return 1
+		liaison sec invite --authority "AUTH-$m" >"$T/$m.invite" || return 1
 		liaison "$m" enroll --token-file "$T/$m.invite" --name "Member $m" \
 			--root-fingerprint "$ROOT_FP" --kdf interactive >"$T/$m.enroll" || return 1
 		printf -v "ACC_$m" '%s' "$(awk '$1 == "account" {print $2}' "$T/$m.enroll")"
 	done
+	approve "${members[@]}" || return 1
 }
 
 finish() { exit $((FAILS > 0)); }

@@ -104,9 +104,14 @@ role=$(liaison sec whoami --json 2>/dev/null | json_field role)
 	not_ok "whoami --json role: expected secretariat, got '$role'"
 
 # --- two members ----------------------------------------------------------
-liaison sec invite --authority FR-PNF --country FR --name "Parquet national financier" \
+liaison sec directory add-authority FR-PNF --country FR --name "Parquet national financier" \
+	--type prosecution >/dev/null 2>"$tmp/err" || die "add-authority failed: $(cat "$tmp/err")"
+liaison sec directory add-authority DE-BKA --country DE --name "Bundeskriminalamt" \
+	--type police >/dev/null 2>"$tmp/err" || die "add-authority failed: $(cat "$tmp/err")"
+ok "the secretariat adds two authorities to the directory"
+liaison sec invite --authority FR-PNF \
 	>"$tmp/a.tok" 2>"$tmp/err" || die "liaison invite failed: $(cat "$tmp/err")"
-liaison sec invite --authority DE-BKA --country DE >"$tmp/b.tok" 2>"$tmp/err" ||
+liaison sec invite --authority DE-BKA >"$tmp/b.tok" 2>"$tmp/err" ||
 	die "liaison invite failed: $(cat "$tmp/err")"
 [ "$(wc -l <"$tmp/a.tok")" -eq 1 ] && grep -q '^liaison1-' "$tmp/a.tok" &&
 	ok "liaison invite prints the token alone" || not_ok "liaison invite output: $(cat "$tmp/a.tok")"
@@ -126,6 +131,10 @@ bob=$(awk '$1 == "account" {print $2}' "$tmp/bob.out")
 [ $rc -eq 0 ] && [[ $bob =~ ^[a-z2-7]{26}$ ]] ||
 	die "Bob's enrollment from stdin: exit $rc: $(cat "$tmp/err")"
 ok "a member enrolls with the token on stdin (fingerprint in upper case)"
+
+liaison sec directory approve "$alice" "$bob" >/dev/null 2>"$tmp/err" ||
+	die "the secretariat's approval failed: $(cat "$tmp/err")"
+ok "the secretariat approves both members"
 
 # --- three messages while Bob is offline -------------------------------------
 sent_ids=()
