@@ -153,6 +153,8 @@ static int queue_frame(struct conn *c, Liaison__Item **items, size_t n)
 
 	frame.n_items = n;
 	frame.items = items;
+	if (relay_test_tamper != NULL)
+		relay_test_tamper(c, &frame);	/* tests only (relay.h) */
 	rc = wire_frame_encode(&frame, &buf, &len);
 	if (rc == 0)
 		rc = queue_bytes(c, buf, len);

@@ -24,6 +24,9 @@
 #define TAG "relay"
 #define SWEEP_MAX_S 60
 
+/* The test hook of relay.h: NULL here, set only by tests/tools/tamper_relay.c. */
+void (*relay_test_tamper)(struct conn *c, Liaison__Frame *out) = NULL;
+
 static volatile sig_atomic_t stop_requested;
 static struct lws_context *volatile signal_context_ptr;
 

@@ -194,6 +194,12 @@ int handle_copy_signed_prekey(const Liaison__SignedPrekey *in,
 			      struct store_signed_prekey *out) LIAISON_WUR;
 
 /* relay.c */
+/* Test hook, NULL in the product, which never sets it. Only the test relay
+ * tests/tools/tamper_relay.c sets it, so that end-to-end tests can play a
+ * hostile relay: conn.c calls it on every frame just before encoding it for
+ * c, and it may rewrite the frame's items (their fields are malloc'd, as
+ * item_free expects). */
+extern void (*relay_test_tamper)(struct conn *c, Liaison__Frame *out);
 /* Asks the loop to flush the store at the end of this turn. */
 void relay_schedule_flush(void *relay);
 /* Closes the account's open connection (revocation); 1 when one was open. */

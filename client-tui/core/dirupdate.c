@@ -52,7 +52,7 @@ static void du_bad(struct core *c, int err)
 {
 	if (err == LIAISON_ERR_BEHIND)
 		err = LIAISON_ERR_WITHHELD;
-	log_info("directory", "the directory could not be verified: %s", liaison_strerror(err));
+	log_debug("directory", "the directory could not be verified: %s", liaison_strerror(err));
 	if (c->dir_bad == 0)
 		c->dir_bad = err;
 	if (err == LIAISON_ERR_FORK) {
@@ -621,7 +621,7 @@ void dirupdate_peer_head(struct core *c, const uint8_t *rec, size_t len)
 	case LIAISON_ERR_ROLLBACK:
 		return;		/* the same as ours, or older */
 	case LIAISON_ERR_FORK:
-		log_err("directory", "a peer's signed head forks the directory");
+		log_debug("directory", "a peer's signed head forks the directory");
 		if (c->dir_bad == 0)
 			c->dir_bad = err;
 		core_fail(c, err);

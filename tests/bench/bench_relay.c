@@ -7,6 +7,12 @@
  *
  *   bench_relay --url wss://127.0.0.1:PORT --pin HEX --tokens FILE
  *               [--pairs 50] [--seconds 5] [--rate MSG_PER_S]
+ *               [--accounts-out FILE --go-file FILE]
+ *
+ * New accounts are pending until the secretariat approves them: the driver
+ * then writes their ids to --accounts-out, waits for --go-file to appear
+ * (the caller runs `liaison directory approve` in between), and logs in
+ * again.
  *
  * Without --rate: full speed, prints relay.delivered (msg/s). With --rate:
  * a fixed total rate, prints relay.p50_at_Nk / relay.p99_at_Nk (ms, end to
@@ -46,6 +52,8 @@ struct peer {
 	uint8_t idpub[33];
 	ratchet_identity_key_pair *idpair;
 	int logged_in;
+	int enrolled;           /* the relay accepted our enrollment */
+	int pending;            /* logged in, awaiting approval */
 	int is_sender;
 	int partner;
 	uint64_t next_id;
@@ -61,6 +69,7 @@ static int port;
 static signal_context *sctx;
 static struct wsc_ctx *wctx;
 static int logged_in_count;
+static int quiet_close;       /* closing on purpose: not a failure */
 static int failed;
 static int fetched_count;
 
@@ -106,7 +115,8 @@ static void send_enroll_and_login(struct peer *p, const uint8_t server_nonce[32]
 
 	struct enrollment e;
 	memset(&e, 0, sizeof(e));
-	id_random(p->account);
+	if (!p->enrolled)
+		id_random(p->account);
 	memcpy(e.account, p->account, 16);
 	snprintf(e.authority, sizeof(e.authority), "%s", inv.authority);
 	e.role = inv.role;
@@ -179,7 +189,12 @@ static void send_enroll_and_login(struct peer *p, const uint8_t server_nonce[32]
 	i2.login = &lg;
 	Liaison__Item *items[2] = { &i1, &i2 };
 	Liaison__Frame f;
-	frame_of(&f, items, 2);
+	/* Once enrolled, a reconnection only logs in. */
+	if (p->enrolled)
+		frame_of(&f, items + 1, 1);
+	else
+		frame_of(&f, items, 2);
+	p->enrolled = 1;
 	queue_frame(p, &f);
 
 	signal_buffer_free(spk_pub);
@@ -245,6 +260,14 @@ static void start_traffic(void)
 	}
 }
 
+static int any_pending(void)
+{
+	for (int i = 0; i < n_peers; i++)
+		if (peers[i].pending)
+			return 1;
+	return 0;
+}
+
 static void on_frame(struct peer *p, const uint8_t *buf, size_t len)
 {
 	Liaison__Frame *f;
@@ -262,7 +285,8 @@ static void on_frame(struct peer *p, const uint8_t *buf, size_t len)
 			break;
 		case LIAISON__ITEM__BODY_LOGIN_OK:
 			p->logged_in = 1;
-			if (++logged_in_count == n_peers)
+			p->pending = it->login_ok->status == ACCOUNT_PENDING;
+			if (++logged_in_count == n_peers && !any_pending())
 				start_traffic();
 			break;
 		case LIAISON__ITEM__BODY_OK:
@@ -331,7 +355,7 @@ static void on_event(struct wsc *c, enum wsc_event ev, void *arg)
 {
 	struct peer *p = arg;
 	(void)c;
-	if (ev != WSC_CONNECTED) {
+	if (ev != WSC_CONNECTED && !quiet_close) {
 		fprintf(stderr, "bench_relay: peer %d: connection %s\n", p->idx,
 			ev == WSC_FAILED ? "failed" : "closed");
 		failed = 1;
@@ -372,13 +396,14 @@ static int cmp_u64(const void *a, const void *b)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_relay --url wss://HOST:PORT --pin HEX --tokens FILE "
-		"[--pairs N] [--seconds S] [--rate MSG_PER_S]\n");
+		"[--pairs N] [--seconds S] [--rate MSG_PER_S] [--accounts-out FILE --go-file FILE]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	const char *url = NULL, *pin_hex = NULL, *tokens = NULL;
+	const char *accounts_out = NULL, *go_file = NULL;
 	int pairs = 50, seconds = 5;
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
@@ -395,6 +420,10 @@ int main(int argc, char **argv)
 			seconds = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--rate") == 0)
 			rate = atof(argv[++i]);
+		else if (strcmp(argv[i], "--accounts-out") == 0)
+			accounts_out = argv[++i];
+		else if (strcmp(argv[i], "--go-file") == 0)
+			go_file = argv[++i];
 		else
 			usage();
 	}
@@ -446,6 +475,44 @@ int main(int argc, char **argv)
 		wsc_service(wctx, 10);
 	if (logged_in_count < n_peers)
 		die("not every account enrolled and logged in within 60 s");
+	if (any_pending()) {
+		/* New accounts await the secretariat's approval: hand their ids
+		 * to the caller, wait (bounded) for its go, then log in again. */
+		if (accounts_out == NULL || go_file == NULL)
+			die("the accounts are pending approval: pass --accounts-out and --go-file");
+		FILE *ao = fopen(accounts_out, "w");
+		if (ao == NULL)
+			die("cannot write the accounts file");
+		for (int i = 0; i < n_peers; i++) {
+			char idtext[ID_CHARS + 1];
+			id_encode(peers[i].account, idtext);
+			fprintf(ao, "%s\n", idtext);
+		}
+		if (fclose(ao) != 0)
+			die("cannot write the accounts file");
+		quiet_close = 1;
+		wsc_ctx_free(wctx);
+		quiet_close = 0;
+		deadline = mono_us() + 120u * 1000000u;
+		while (access(go_file, F_OK) != 0 && mono_us() < deadline)
+			usleep(100000);
+		if (access(go_file, F_OK) != 0)
+			die("no approval within 120 s");
+		logged_in_count = 0;
+		for (int i = 0; i < n_peers; i++)
+			peers[i].logged_in = peers[i].pending = 0;
+		if (wsc_ctx_new(pin, n_peers, &wctx) != 0)
+			die("lws context");
+		for (int i = 0; i < n_peers; i++)
+			if (wsc_connect(wctx, host, port, on_message, on_event, &peers[i],
+					&peers[i].conn) != 0)
+				die("connect");
+		deadline = mono_us() + 60u * 1000000u;
+		while (logged_in_count < n_peers && !failed && mono_us() < deadline)
+			wsc_service(wctx, 10);
+		if (logged_in_count < n_peers || any_pending())
+			die("the approved accounts did not all log in as active within 60 s");
+	}
 
 	if (rate == 0) {
 		for (int i = 0; i < pairs; i++)
@@ -478,6 +545,7 @@ int main(int argc, char **argv)
 		printf("bench relay.p50_at_%dk %.2f ms cores %ld\n", k, p50, cores);
 		printf("bench relay.p99_at_%dk %.2f ms cores %ld\n", k, p99, cores);
 	}
+	quiet_close = 1;
 	wsc_ctx_free(wctx);
 	for (int i = 0; i < n_peers; i++)
 		SIGNAL_UNREF(peers[i].idpair);

@@ -24,6 +24,8 @@ RELAY_PID=$!
 for _ in $(seq 1 100); do grep -q '^listening' "$T/relay.log" && break; sleep 0.1; done
 bin/liaison-server invite --data "$T/relay" --authority BENCH-SEC >"$T/boot.invite"
 bin/liaison --home "$T/sec" enroll --token-file "$T/boot.invite" --name Bench --kdf interactive >/dev/null
+bin/liaison --home "$T/sec" directory add-authority BENCH --country FR --name Bench \
+	--type police >/dev/null
 echo "minting $((PAIRS * 4)) invites..." >&2
 for _ in $(seq 1 $((PAIRS * 4))); do
 	bin/liaison --home "$T/sec" invite --authority BENCH >>"$T/tokens"
@@ -31,10 +33,23 @@ done
 head -n $((PAIRS * 2)) "$T/tokens" >"$T/tokens.a"
 tail -n $((PAIRS * 2)) "$T/tokens" >"$T/tokens.b"
 
-"$BUILD/bench/bench_relay" --url "wss://127.0.0.1:$PORT" --pin "$PIN" --tokens "$T/tokens.a" \
-	--pairs "$PAIRS" --seconds "$SECONDS_EACH" | tee -a "$out"
-"$BUILD/bench/bench_relay" --url "wss://127.0.0.1:$PORT" --pin "$PIN" --tokens "$T/tokens.b" \
-	--pairs "$PAIRS" --seconds "$SECONDS_EACH" --rate 5000 | tee -a "$out"
+# relay_bench NAME TOKENS [ARGS...]: the driver enrolls its accounts, the
+# secretariat approves them (they are pending until then), the driver runs.
+relay_bench() {
+	local name=$1 tokens=$2; shift 2
+	"$BUILD/bench/bench_relay" --url "wss://127.0.0.1:$PORT" --pin "$PIN" --tokens "$tokens" \
+		--pairs "$PAIRS" --seconds "$SECONDS_EACH" --accounts-out "$T/$name.accounts" \
+		--go-file "$T/$name.go" "$@" >"$T/$name.out" &
+	local pid=$!
+	for _ in $(seq 1 900); do [ -s "$T/$name.accounts" ] && break; sleep 0.1; done
+	# shellcheck disable=SC2046
+	bin/liaison --home "$T/sec" directory approve $(cat "$T/$name.accounts") >/dev/null
+	touch "$T/$name.go"
+	wait "$pid"
+	tee -a "$out" <"$T/$name.out"
+}
+relay_bench full "$T/tokens.a"
+relay_bench rate "$T/tokens.b" --rate 5000
 kill "$RELAY_PID"; wait "$RELAY_PID" || true; RELAY_PID=""
 
 for b in "$BUILD"/bench/bench_*; do
