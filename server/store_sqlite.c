@@ -21,7 +21,7 @@ enum stmt_id {
 	S_INVITE_ADD, S_INVITE_GET, S_INVITE_USE, S_BOOTSTRAP_GET, S_BOOTSTRAP_MARK,
 	S_ACCOUNT_ADD, S_ACCOUNT_GET, S_ACCOUNT_REVOKE,
 	S_SPK_SET, S_SPK_GET, S_PK_ADD, S_PK_COUNT, S_PK_FIRST, S_PK_DEL,
-	S_SENT_GET, S_SENT_ADD, S_MAIL_ADD, S_MAIL_FETCH, S_MAIL_ACK,
+	S_SENT_ADD, S_MAIL_ADD, S_MAIL_FETCH, S_MAIL_ACK,
 	S_EXPIRE_MAIL, S_EXPIRE_SENT,
 	S_COUNT_ACCOUNTS, S_COUNT_REVOKED, S_COUNT_QUEUED, S_MAX_SEQ,
 	S_DIR_ADD, S_DIR_HEAD_SET, S_DIR_SNAP_SET, S_DIR_VERSION, S_DIR_CHANGES, S_DIR_HEAD_GET,
@@ -60,10 +60,10 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_PK_COUNT] = "SELECT count(*) FROM prekeys WHERE account = ?1",
 	[S_PK_FIRST] = "SELECT id, public_key FROM prekeys WHERE account = ?1 ORDER BY id LIMIT 1",
 	[S_PK_DEL] = "DELETE FROM prekeys WHERE account = ?1 AND id = ?2",
-	[S_SENT_GET] = "SELECT 1 FROM sent_ids WHERE sender = ?1 AND message_id = ?2",
-	[S_SENT_ADD] = "INSERT INTO sent_ids(sender, message_id, received_at) VALUES (?1, ?2, ?3)",
+	[S_SENT_ADD] = "INSERT OR IGNORE INTO sent_ids(sender, message_id, received_at)"
+		       " VALUES (?1, ?2, ?3)",
 	[S_MAIL_ADD] = "INSERT INTO mailbox(recipient, sender, message_id, type, ciphertext,"
-		       " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		       " received_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_MAIL_FETCH] = "SELECT seq, sender, message_id, type, ciphertext, received_at FROM mailbox"
 			 " WHERE recipient = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4",
 	[S_MAIL_ACK] = "DELETE FROM mailbox WHERE recipient = ?1 AND seq = ?2",
@@ -120,6 +120,21 @@ static const char *const migrations[] = {
 	" version INTEGER NOT NULL, record BLOB NOT NULL, state BLOB NOT NULL);"
 	"ALTER TABLE accounts ADD COLUMN pre_directory INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE accounts SET pre_directory = 1;",
+	/* 3: mailbox seq numbers come from the store's own counter, persisted
+	 * once per commit as the setting mail_seq, instead of AUTOINCREMENT's
+	 * per-insert write to sqlite_sequence (the relay's hottest insert). */
+	"CREATE TABLE mailbox_new(seq INTEGER PRIMARY KEY, recipient BLOB NOT NULL,"
+	" sender BLOB NOT NULL, message_id BLOB NOT NULL, type INTEGER NOT NULL,"
+	" ciphertext BLOB NOT NULL, received_at INTEGER NOT NULL);"
+	"INSERT INTO mailbox_new SELECT seq, recipient, sender, message_id, type, ciphertext,"
+	" received_at FROM mailbox;"
+	"INSERT OR REPLACE INTO settings(key, value) SELECT 'mail_seq',"
+	" CAST(coalesce(max(v), 0) AS TEXT) FROM (SELECT seq AS v FROM sqlite_sequence"
+	" WHERE name = 'mailbox' UNION ALL SELECT max(seq) FROM mailbox);"
+	"DROP TABLE mailbox;"
+	"ALTER TABLE mailbox_new RENAME TO mailbox;"
+	"CREATE INDEX mailbox_by_recipient ON mailbox(recipient, seq);"
+	"CREATE INDEX mailbox_by_arrival ON mailbox(received_at);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -139,6 +154,8 @@ struct store {
 	size_t n_pending, cap_pending;
 	uint64_t committed_seq;		/* highest mailbox seq known to be on disk */
 	uint64_t batch_seq;		/* highest seq staged in the open batch */
+	uint64_t next_seq;		/* last mailbox seq handed out (never reused) */
+	uint64_t persisted_seq;		/* next_seq as the setting mail_seq holds it */
 };
 
 static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
@@ -264,6 +281,9 @@ static int migrate(struct store *st)
 		goto out;
 	}
 	version = sqlite3_column_int(s, 0);
+	/* An open read statement would keep DROP TABLE from running. */
+	sqlite3_finalize(s);
+	s = NULL;
 	if (version > SCHEMA_VERSION) {
 		log_err(TAG, "the database is newer (schema %d) than this relay (%d)", version,
 			SCHEMA_VERSION);
@@ -288,6 +308,45 @@ static int migrate(struct store *st)
 out:
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* The mailbox seq counter: never below a seq ever handed out, so that a
+ * late Ack can never name a newer message (AUTOINCREMENT's guarantee). */
+static int seq_load(struct store *st)
+{
+	char text[32];
+	char *end;
+	unsigned long long v = 0;
+	int rc = store_setting_get(st, "mail_seq", text, sizeof(text));
+
+	if (rc == 0) {
+		v = strtoull(text, &end, 10);
+		if (*text == '\0' || *end != '\0')
+			return storage_err(st, "reading the mailbox counter");
+	} else if (rc != LIAISON_ERR_NOT_FOUND) {
+		return rc;
+	}
+	st->persisted_seq = v;
+	st->next_seq = v > st->committed_seq ? v : st->committed_seq;
+	return 0;
+}
+
+/* Inside the open batch: records the counter when it moved. */
+static int seq_persist(struct store *st)
+{
+	char text[32];
+	sqlite3_stmt *s;
+
+	if (st->next_seq == st->persisted_seq)
+		return 0;
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)st->next_seq);
+	s = stmt(st, S_SETTING_SET);
+	if (sqlite3_bind_text(s, 1, "mail_seq", -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		done_with(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	return run(st, s, "recording the mailbox counter");
 }
 
 int store_open(const char *path, int create, struct store **out)
@@ -321,6 +380,9 @@ int store_open(const char *path, int create, struct store **out)
 		}
 	}
 	rc = count_query(st, S_MAX_SEQ, NULL, 0, &st->committed_seq);
+	if (rc != 0)
+		goto out;
+	rc = seq_load(st);
 	if (rc != 0)
 		goto out;
 	*out = st;
@@ -379,8 +441,14 @@ void store_flush(struct store *st)
 
 	st->scheduled = 0;
 	if (st->in_tx) {
+		uint64_t seq_staged = st->next_seq;
+
+		status = seq_persist(st);
 		st->in_tx = 0;
-		status = run(st, stmt(st, S_COMMIT), "commit");
+		if (status == 0)
+			status = run(st, stmt(st, S_COMMIT), "commit");
+		if (status == 0)
+			st->persisted_seq = seq_staged;
 		if (status != 0) {
 			status = LIAISON_ERR_STORAGE;
 			if (!sqlite3_get_autocommit(st->db) &&
@@ -787,11 +855,13 @@ out:
 static int mailbox_put_steps(struct store *st, const uint8_t sender[16], const uint8_t recipient[16],
 			     const uint8_t message_id[16], uint32_t type,
 			     const uint8_t *ciphertext, size_t len, uint64_t now_ms,
-			     uint64_t *seq)
+			     uint64_t *seq, int *duplicate)
 {
 	sqlite3_stmt *s = stmt(st, S_SENT_ADD);
+	uint64_t next = st->next_seq + 1;
 	int rc;
 
+	/* One statement both records the id and tells a duplicate apart. */
 	if (bind_blob(s, 1, sender, 16) != 0 || bind_blob(s, 2, message_id, 16) != 0 ||
 	    sqlite3_bind_int64(s, 3, (sqlite3_int64)now_ms) != SQLITE_OK) {
 		done_with(s);
@@ -800,17 +870,25 @@ static int mailbox_put_steps(struct store *st, const uint8_t sender[16], const u
 	rc = run(st, s, "recording a message id");
 	if (rc != 0)
 		return rc;
+	if (sqlite3_changes(st->db) == 0) {
+		*duplicate = 1;
+		return 0;
+	}
 	s = stmt(st, S_MAIL_ADD);
 	if (bind_blob(s, 1, recipient, 16) != 0 || bind_blob(s, 2, sender, 16) != 0 ||
 	    bind_blob(s, 3, message_id, 16) != 0 || sqlite3_bind_int64(s, 4, type) != SQLITE_OK ||
 	    bind_blob(s, 5, ciphertext, len) != 0 ||
-	    sqlite3_bind_int64(s, 6, (sqlite3_int64)now_ms) != SQLITE_OK) {
+	    sqlite3_bind_int64(s, 6, (sqlite3_int64)now_ms) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 7, (sqlite3_int64)next) != SQLITE_OK) {
 		done_with(s);
 		return LIAISON_ERR_STORAGE;
 	}
 	rc = run(st, s, "queueing a message");
-	if (rc == 0)
-		*seq = (uint64_t)sqlite3_last_insert_rowid(st->db);
+	if (rc == 0) {
+		st->next_seq = next;
+		*seq = next;
+		*duplicate = 0;
+	}
 	return rc;
 }
 
@@ -819,34 +897,20 @@ int store_mailbox_put(struct store *st, const uint8_t sender[16], const uint8_t 
 		      const uint8_t *ciphertext, size_t len, uint64_t now_ms,
 		      uint64_t *seq, int *duplicate)
 {
-	sqlite3_stmt *s = stmt(st, S_SENT_GET);
 	uint64_t new_seq = 0;
-	int rc;
+	int dup = 0, rc;
 
-	if (bind_blob(s, 1, sender, 16) != 0 || bind_blob(s, 2, message_id, 16) != 0) {
-		done_with(s);
-		return LIAISON_ERR_STORAGE;
-	}
-	rc = sqlite3_step(s);
-	done_with(s);
-	if (rc == SQLITE_ROW) {
-		*duplicate = 1;
-		*seq = 0;
-		return 0;
-	}
-	if (rc != SQLITE_DONE)
-		return storage_err(st, "looking up a message id");
 	rc = op_begin(st);
 	if (rc != 0)
 		return rc;
 	rc = op_end(st, mailbox_put_steps(st, sender, recipient, message_id, type, ciphertext,
-					  len, now_ms, &new_seq));
+					  len, now_ms, &new_seq, &dup));
 	if (rc != 0)
 		return rc;
 	if (new_seq > st->batch_seq)
 		st->batch_seq = new_seq;
-	*duplicate = 0;
-	*seq = new_seq;
+	*duplicate = dup;
+	*seq = dup ? 0 : new_seq;
 	return 0;
 }
 

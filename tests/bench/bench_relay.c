@@ -514,6 +514,8 @@ int main(int argc, char **argv)
 			die("the approved accounts did not all log in as active within 60 s");
 	}
 
+	/* Pace the senders from a 1 ms tick, not from network events. */
+	wsc_tick(wctx, 1000);
 	if (rate == 0) {
 		for (int i = 0; i < pairs; i++)
 			send_messages(&peers[i], WINDOW);

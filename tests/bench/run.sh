@@ -49,7 +49,7 @@ relay_bench() {
 	tee -a "$out" <"$T/$name.out"
 }
 relay_bench full "$T/tokens.a"
-relay_bench rate "$T/tokens.b" --rate 5000
+relay_bench rate "$T/tokens.b" --rate ${BENCH_RATE:-5000}
 kill "$RELAY_PID"; wait "$RELAY_PID" || true; RELAY_PID=""
 
 for b in "$BUILD"/bench/bench_*; do

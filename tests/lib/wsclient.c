@@ -20,6 +20,8 @@ struct out_msg {
 
 struct wsc_ctx {
 	struct lws_context *lws;
+	lws_sorted_usec_list_t tick;
+	uint64_t tick_us;
 	uint8_t pin[32];
 	struct wsc *all;	/* every connection, freed with the context */
 };
@@ -166,6 +168,8 @@ void wsc_ctx_free(struct wsc_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	if (ctx->tick_us != 0)
+		lws_sul_cancel(&ctx->tick);
 	lws_context_destroy(ctx->lws);
 	while (ctx->all != NULL) {
 		struct wsc *c = ctx->all;
@@ -264,4 +268,16 @@ int wsc_is_closed(const struct wsc *c)
 void wsc_service(struct wsc_ctx *ctx, int timeout_ms)
 {
 	lws_service(ctx->lws, timeout_ms);
+}
+
+static void tick_cb(lws_sorted_usec_list_t *sul)
+{
+	struct wsc_ctx *ctx = lws_container_of(sul, struct wsc_ctx, tick);
+	lws_sul_schedule(ctx->lws, 0, &ctx->tick, tick_cb, (lws_usec_t)ctx->tick_us);
+}
+
+void wsc_tick(struct wsc_ctx *ctx, uint64_t us)
+{
+	ctx->tick_us = us;
+	lws_sul_schedule(ctx->lws, 0, &ctx->tick, tick_cb, (lws_usec_t)us);
 }

@@ -30,7 +30,10 @@ void wsc_send_raw(struct wsc *c, const uint8_t *buf, size_t len);
 void wsc_send_frame(struct wsc *c, Liaison__Frame *f);
 size_t wsc_queued_bytes(const struct wsc *c);
 int wsc_is_closed(const struct wsc *c);
-/* One turn of the loop, waiting at most timeout_ms. */
+/* One turn of the loop. lws 4 ignores a service timeout and sleeps until
+ * the next event, so a caller that paces itself sets a tick first. */
 void wsc_service(struct wsc_ctx *ctx, int timeout_ms);
+/* From now on, wake the loop at least every us microseconds. */
+void wsc_tick(struct wsc_ctx *ctx, uint64_t us);
 
 #endif

@@ -452,6 +452,40 @@ static void test_reopen_keeps_committed(void **state)
 			 LIAISON_ERR_NOT_FOUND);
 }
 
+/* A delivered and deleted message's seq is never handed out again, not
+ * even after a restart with an empty mailbox: a late Ack for it must not
+ * delete a newer message. */
+static void test_seq_never_reused(void **state)
+{
+	struct fixture *f = *state;
+	struct collected c;
+	uint8_t sender[16], rcpt[16], msg[16], ct[8] = { 0 };
+	uint64_t first, second = 0;
+	int dup;
+
+	fill_id(sender, 0xa1);
+	fill_id(rcpt, 0xb1);
+	fill_id(msg, 1);
+	assert_int_equal(store_mailbox_put(f->st, sender, rcpt, msg, 2, ct, sizeof(ct), NOW,
+					   &first, &dup), 0);
+	commit(f->st);
+	assert_int_equal(store_mailbox_ack(f->st, rcpt, &first, 1), 0);
+	commit(f->st);
+	assert_int_equal(fetch_all(f->st, rcpt, &c), 0);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->path, 0, &f->st), 0);
+	fill_id(msg, 2);
+	assert_int_equal(store_mailbox_put(f->st, sender, rcpt, msg, 2, ct, sizeof(ct), NOW,
+					   &second, &dup), 0);
+	commit(f->st);
+	assert_true(second > first);
+	/* The late Ack of the first seq leaves the new message alone. */
+	assert_int_equal(store_mailbox_ack(f->st, rcpt, &first, 1), 0);
+	commit(f->st);
+	assert_int_equal(fetch_all(f->st, rcpt, &c), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +499,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_revocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prekeys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_committed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seq_never_reused, setup, teardown),
 	};
 	if (lc_init() != 0)
 		return 1;
