@@ -196,7 +196,10 @@ static int read_only(struct cli *cli, const char *sub, int argc, char **argv)
 			       "the verified directory has no such authority" : NULL);
 		goto out;
 	}
-	if (dirsync_stale(ds, time_now_ms()))
+	if (dirsync_forked(ds) != 0)
+		fprintf(stderr, "liaison: directory: this is the last directory verified before a fork "
+			"was found; it may hold the forged history: tell the secretariat\n");
+	else if (dirsync_stale(ds, time_now_ms()))
 		fprintf(stderr, "liaison: directory: this is the last verified directory (version %llu) "
 			"and its signed head has expired; run liaison sync for a fresh one\n",
 			(unsigned long long)ds->st->version);

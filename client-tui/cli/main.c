@@ -31,7 +31,8 @@ static const struct cli_cmd commands[] = {
 	  "usage: liaison send ACCOUNT TEXT|- [--timeout SECONDS]\n"
 	  "  Exits 0 once the relay has the message on disk and prints `message ID`.\n"
 	  "  When the relay cannot be reached in time (default 10 s) the message stays\n"
-	  "  queued and goes with the next send or sync (exit 1).\n" },
+	  "  queued and goes with the next send or sync (exit 1). A send refused for the\n"
+	  "  recipient or the directory (exit 3 or 4) leaves nothing queued.\n" },
 	{ "sync", cmd_sync,
 	  "usage: liaison sync [--wait SECONDS] [--json] [--timeout SECONDS]\n"
 	  "  Fetches, stores and acknowledges everything pending; prints each new message.\n" },
@@ -87,10 +88,16 @@ static void usage(FILE *fp)
 static int report(const struct cli *cli, int err)
 {
 	int code = liaison_exit_code(err);
+	const char *hint = NULL;
 
 	if (err == 0)
 		return 0;
-	if (cli->hint[0] != '\0')
+	if (err == LIAISON_ERR_FORK && cli->hint[0] == '\0')
+		hint = "this home stays halted, both heads kept as evidence, until the secretariat "
+		       "resolves the fork and re-enrolls this account";
+	if (hint != NULL)
+		fprintf(stderr, "liaison: %s: %s; %s\n", cli->what, liaison_strerror(err), hint);
+	else if (cli->hint[0] != '\0')
 		fprintf(stderr, "liaison: %s: %s; %s\n", cli->what, liaison_strerror(err), cli->hint);
 	else
 		fprintf(stderr, "liaison: %s: %s\n", cli->what, liaison_strerror(err));

@@ -1,7 +1,8 @@
 /* liaison send: encrypts the text once into the outbox (with its session, in
- * one transaction) and waits until the relay has it on disk. When the relay
- * cannot be reached in time the message stays queued for the next send or
- * sync. */
+ * one transaction) once the directory verified, and waits until the relay
+ * has it on disk. When the relay cannot be reached in time the message is
+ * queued for the next send or sync; a send refused for the directory or a
+ * key (exit 3 or 4) leaves nothing queued. */
 #include "client-tui/cli/cli.h"
 
 #include <stdio.h>
@@ -109,6 +110,12 @@ int cmd_send(struct cli *cli, int argc, char **argv)
 		err = LIAISON_ERR_IO;
 	goto out;
 fail:
+	if ((err == LIAISON_ERR_NETWORK || err == LIAISON_ERR_TIMEOUT) && c != NULL) {
+		int qerr = core_send_queue_offline(c);
+
+		if (qerr != 0)
+			err = qerr;
+	}
 	if (err == LIAISON_ERR_NETWORK || err == LIAISON_ERR_TIMEOUT)
 		err = cli_fail(cli, "send", err, core_send_queued(c) ?
 			       "the message is queued and goes with the next send or sync" :

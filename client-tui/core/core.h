@@ -127,11 +127,21 @@ int core_dir_approve(struct home *h, struct self *s, const uint8_t (*accounts)[1
 
 /* --- messaging (messaging.c, outbox.c) --- */
 
-/* Queues a text for account to. When a trusted session exists it is
- * encrypted and saved now (it goes out with the next connection); else the
- * bundle is fetched once logged in. *message_id is chosen here. */
+/* Takes a text for account to. Nothing is encrypted or saved here: once
+ * logged in and the directory verified, the text is encrypted once into
+ * the outbox (over the existing session, or one built from a fetched
+ * bundle) and sent. LIAISON_ERR_FORK at once when this home recorded a
+ * fork; REVOKED and the trust errors at once when the last verified
+ * directory already says so. *message_id is chosen here. */
 int core_send_text(struct core *c, const uint8_t to[16], const char *text, size_t len,
 		   uint8_t message_id[16]) LIAISON_WUR;
+/* After core_run failed because the relay could not be reached (NETWORK,
+ * TIMEOUT): when the text was not encrypted yet, a session with the
+ * recipient exists and the last verified directory trusts it, with no fork
+ * or withholding recorded and nothing found wrong on this run, encrypts it
+ * into the outbox now, to go with the next send or sync once the directory
+ * verifies. Otherwise queues nothing (core_send_queued says which). */
+int core_send_queue_offline(struct core *c) LIAISON_WUR;
 /* 1 when the text of core_send_text is encrypted and saved in the outbox. */
 int core_send_queued(const struct core *c);
 /* Asks the relay for everything pending (Deliver pushes, then Drained). */

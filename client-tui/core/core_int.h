@@ -50,6 +50,7 @@ struct core_send {
 struct dir_update {
 	int active;
 	int from_peer;             /* the target head came in a message */
+	int chase;                 /* the target is the head kept beyond the state */
 	uint8_t *target;           /* the head record being verified */
 	size_t target_len;
 	struct dir_state *work;    /* the copy being brought forward, or NULL */

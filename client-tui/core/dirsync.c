@@ -1,8 +1,9 @@
 /* The verified directory kept in the home (DESIGN.md §5, §9): the state
- * encoding in VT_META pages "dir.state.N", and "dir.meta" with the tracker
- * and the last verified head, written in the caller's transaction so state
- * and tracker never disagree on disk. Never saves what did not verify;
- * never talks to the network. */
+ * encoding in VT_META pages "dir.state.N", and "dir.meta" with the tracker,
+ * the last verified head, a recorded fork (both heads) and the highest
+ * signed head seen beyond the state, written in one transaction so state,
+ * tracker and alarms never disagree on disk. Never saves what did not
+ * verify; never forgets a fork; never talks to the network. */
 #include "client-tui/core/dirsync.h"
 
 #include <stdio.h>
@@ -16,8 +17,9 @@
 
 #define META_KEY "dir.meta"
 #define PUBLISH_KEY "dir.publish"
-#define META_FORMAT 1
-#define META_MAX 4096
+#define META_FORMAT_V1 1      /* state, tracker, head */
+#define META_FORMAT 2         /* + fork evidence and the head seen ahead */
+#define META_MAX (4 * (DIR_MAX_RECORD + 4) + 1024)
 #define PUBLISH_FORMAT 1
 #define PUBLISH_MAX_CHANGES 64
 #define PUBLISH_MAX (PUBLISH_MAX_CHANGES * (DIR_MAX_RECORD + 4) + 1024)
@@ -36,6 +38,9 @@ static void ds_free(struct dirsync *ds)
 	dir_search_free(ds->search);
 	dir_state_free(ds->st);
 	free(ds->head);
+	free(ds->fork_ours);
+	free(ds->fork_theirs);
+	free(ds->ahead);
 	if (ds->sctx != NULL)
 		sigprov_context_free(ds->sctx);
 	free(ds);
@@ -91,13 +96,43 @@ out:
 	return err;
 }
 
+/* A copy of n bytes in *out (NULL when n is 0), replacing what was there. */
+static int copy_rec(uint8_t **out, size_t *out_len, const uint8_t *p, size_t n)
+{
+	uint8_t *copy = NULL;
+
+	if (n > 0) {
+		copy = malloc(n);
+		if (copy == NULL)
+			return LIAISON_ERR_NOMEM;
+		memcpy(copy, p, n);
+	}
+	free(*out);
+	*out = copy;
+	*out_len = n;
+	return 0;
+}
+
+/* The parsed signed bytes of a head record (its signature was checked
+ * before it was kept). */
+static int head_of(const uint8_t *rec, size_t n, struct dir_head *out)
+{
+	struct dir_record r;
+	int err;
+
+	err = dir_record_read(rec, n, DIR_HEAD_BYTES, &r);
+	if (err == 0)
+		err = dir_head_parse(r.signed_bytes, r.signed_len, out);
+	return err;
+}
+
 static int load(struct dirsync *ds)
 {
 	uint8_t *val = NULL, trb[DIR_TRACKER_BYTES];
-	const uint8_t *head;
-	size_t vallen = 0, head_len;
+	const uint8_t *head, *ours = NULL, *theirs = NULL, *ahead = NULL;
+	size_t vallen = 0, head_len, ours_len = 0, theirs_len = 0, ahead_len = 0;
 	struct rd r;
-	uint8_t format, has_state;
+	uint8_t format, has_state, forked = 0;
 	uint32_t pages;
 	uint64_t total;
 	int err;
@@ -110,18 +145,34 @@ static int load(struct dirsync *ds)
 	rd_init(&r, val, vallen);
 	if ((err = rd_u8(&r, &format)) != 0)
 		goto out;
-	if (format != META_FORMAT) {
+	if (format != META_FORMAT && format != META_FORMAT_V1) {
 		err = LIAISON_ERR_UNSUPPORTED;
 		goto out;
 	}
 	if ((err = rd_u8(&r, &has_state)) != 0 || (err = rd_u32(&r, &pages)) != 0 ||
 	    (err = rd_u64(&r, &total)) != 0 || (err = rd_fixed(&r, trb, sizeof trb)) != 0 ||
-	    (err = rd_var(&r, &head, &head_len, DIR_MAX_RECORD)) != 0 || (err = rd_end(&r)) != 0)
+	    (err = rd_var(&r, &head, &head_len, DIR_MAX_RECORD)) != 0)
 		goto out;
-	if (has_state > 1 || pages > DIRSYNC_MAX_PAGES) {
+	if (format == META_FORMAT) {
+		if ((err = rd_u8(&r, &forked)) != 0 ||
+		    (err = rd_var(&r, &ours, &ours_len, DIR_MAX_RECORD)) != 0 ||
+		    (err = rd_var(&r, &theirs, &theirs_len, DIR_MAX_RECORD)) != 0 ||
+		    (err = rd_var(&r, &ahead, &ahead_len, DIR_MAX_RECORD)) != 0)
+			goto out;
+	}
+	if ((err = rd_end(&r)) != 0)
+		goto out;
+	if (has_state > 1 || pages > DIRSYNC_MAX_PAGES || forked > 1) {
 		err = LIAISON_ERR_INVALID;
 		goto out;
 	}
+	if (ahead_len > 0 && (err = head_of(ahead, ahead_len, &ds->ahead_head)) != 0)
+		goto out;
+	if ((err = copy_rec(&ds->fork_ours, &ds->fork_ours_len, ours, ours_len)) != 0 ||
+	    (err = copy_rec(&ds->fork_theirs, &ds->fork_theirs_len, theirs, theirs_len)) != 0 ||
+	    (err = copy_rec(&ds->ahead, &ds->ahead_len, ahead, ahead_len)) != 0)
+		goto out;
+	ds->forked = forked;
 	err = dir_tracker_decode(trb, sizeof trb, &ds->tr);
 	if (err != 0)
 		goto out;
@@ -174,13 +225,38 @@ out:
 	return err;
 }
 
+/* Writes dir.meta (inside the caller's transaction); meta is the caller's
+ * writer, started with wb_init. */
+static int put_meta(struct dirsync *ds, struct wb *meta, int has_state, size_t pages,
+		    uint64_t total, const struct dir_tracker *tr, const uint8_t *head,
+		    size_t head_len, int forked, const uint8_t *ahead, size_t ahead_len)
+{
+	uint8_t trb[DIR_TRACKER_BYTES];
+	int err;
+
+	dir_tracker_encode(tr, trb);
+	wb_u8(meta, META_FORMAT);
+	wb_u8(meta, (uint8_t)has_state);
+	wb_u32(meta, (uint32_t)pages);
+	wb_u64(meta, total);
+	wb_fixed(meta, trb, sizeof trb);
+	wb_var(meta, head, head != NULL ? head_len : 0);
+	wb_u8(meta, (uint8_t)(forked != 0));
+	wb_var(meta, ds->fork_ours, ds->fork_ours_len);
+	wb_var(meta, ds->fork_theirs, ds->fork_theirs_len);
+	wb_var(meta, ahead, ahead != NULL ? ahead_len : 0);
+	err = wb_status(meta);
+	if (err == 0)
+		err = vault_put(ds->home, VT_META, META_KEY, strlen(META_KEY), meta->data, meta->len);
+	return err;
+}
+
 int dirsync_save(struct dirsync *ds, const struct dir_state *st, const struct dir_tracker *tr,
 		 const uint8_t *head, size_t head_len)
 {
 	struct wb enc, meta;
-	uint8_t trb[DIR_TRACKER_BYTES];
 	size_t pages = ds->n_pages, i, off, n;
-	uint64_t total = 0;
+	uint64_t total = 0, version;
 	char key[32];
 	int err = 0, has_state = ds->st != NULL || st != NULL;
 
@@ -210,16 +286,11 @@ int dirsync_save(struct dirsync *ds, const struct dir_state *st, const struct di
 	}
 	ds->save_pages = pages;
 	ds->save_len = total;
-	dir_tracker_encode(tr, trb);
-	wb_u8(&meta, META_FORMAT);
-	wb_u8(&meta, (uint8_t)has_state);
-	wb_u32(&meta, (uint32_t)pages);
-	wb_u64(&meta, total);
-	wb_fixed(&meta, trb, sizeof trb);
-	wb_var(&meta, head, head != NULL ? head_len : 0);
-	err = wb_status(&meta);
-	if (err == 0)
-		err = vault_put(ds->home, VT_META, META_KEY, strlen(META_KEY), meta.data, meta.len);
+	version = st != NULL ? st->version : ds->st != NULL ? ds->st->version : 0;
+	ds->save_drops_ahead = ds->ahead != NULL && version >= ds->ahead_head.version;
+	err = put_meta(ds, &meta, has_state, pages, total, tr, head, head_len, ds->forked,
+		       ds->save_drops_ahead ? NULL : ds->ahead,
+		       ds->save_drops_ahead ? 0 : ds->ahead_len);
 out:
 	wb_free(&meta);
 	if (enc.data != NULL)
@@ -251,6 +322,12 @@ int dirsync_adopt(struct dirsync *ds, struct dir_state *st, const struct dir_tra
 	}
 	ds->tr = *tr;
 	ds->has_tracker = 1;
+	if (ds->save_drops_ahead) {
+		free(ds->ahead);
+		ds->ahead = NULL;
+		ds->ahead_len = 0;
+		ds->save_drops_ahead = 0;
+	}
 	return 0;
 }
 
@@ -287,6 +364,114 @@ int dirsync_stale(const struct dirsync *ds, uint64_t now_ms)
 	if (!ds->has_tracker)
 		return 1;
 	return dir_tracker_fresh(&ds->tr, now_ms) != 0;
+}
+
+/* --- what must survive the process: a fork, a head seen ahead --- */
+
+int dirsync_forked(const struct dirsync *ds)
+{
+	return ds != NULL && ds->forked ? LIAISON_ERR_FORK : 0;
+}
+
+const struct dir_head *dirsync_ahead(const struct dirsync *ds)
+{
+	if (ds == NULL || ds->ahead == NULL)
+		return NULL;
+	if (ds->st != NULL && ds->st->version >= ds->ahead_head.version)
+		return NULL;
+	return &ds->ahead_head;
+}
+
+/* Writes dir.meta as it is but for the alarms given, in one transaction. */
+static int save_alarms(struct dirsync *ds, int forked, const uint8_t *ahead, size_t ahead_len)
+{
+	struct dir_tracker tr;
+	struct wb meta;
+	int err;
+
+	if (ds->has_tracker)
+		tr = ds->tr;
+	else
+		memset(&tr, 0, sizeof tr);
+	wb_init(&meta, META_MAX);
+	err = home_begin(ds->home);
+	if (err == 0) {
+		err = put_meta(ds, &meta, ds->st != NULL, ds->n_pages, ds->state_len, &tr, ds->head,
+			       ds->head_len, forked, ahead, ahead_len);
+		if (err == 0)
+			err = home_commit(ds->home);
+		else
+			home_rollback(ds->home);
+	}
+	wb_free(&meta);
+	return err;
+}
+
+int dirsync_record_fork(struct dirsync *ds, const uint8_t *ours, size_t ours_len,
+			const uint8_t *theirs, size_t theirs_len)
+{
+	uint8_t *old_ours, *old_theirs;
+	size_t old_ours_len, old_theirs_len;
+	int err;
+
+	if (ds->forked)
+		return 0;	/* the first evidence stays */
+	if (ours_len > DIR_MAX_RECORD || theirs_len > DIR_MAX_RECORD)
+		return LIAISON_ERR_TOO_BIG;
+	old_ours = ds->fork_ours;
+	old_ours_len = ds->fork_ours_len;
+	old_theirs = ds->fork_theirs;
+	old_theirs_len = ds->fork_theirs_len;
+	ds->fork_ours = ds->fork_theirs = NULL;
+	ds->fork_ours_len = ds->fork_theirs_len = 0;
+	err = copy_rec(&ds->fork_ours, &ds->fork_ours_len, ours, ours != NULL ? ours_len : 0);
+	if (err == 0)
+		err = copy_rec(&ds->fork_theirs, &ds->fork_theirs_len, theirs,
+			       theirs != NULL ? theirs_len : 0);
+	if (err == 0)
+		err = save_alarms(ds, 1, ds->ahead, ds->ahead_len);
+	if (err != 0) {
+		free(ds->fork_ours);
+		free(ds->fork_theirs);
+		ds->fork_ours = old_ours;
+		ds->fork_ours_len = old_ours_len;
+		ds->fork_theirs = old_theirs;
+		ds->fork_theirs_len = old_theirs_len;
+		return err;
+	}
+	free(old_ours);
+	free(old_theirs);
+	ds->forked = 1;
+	return 0;
+}
+
+int dirsync_record_ahead(struct dirsync *ds, const uint8_t *rec, size_t len,
+			 const struct dir_head *h)
+{
+	uint8_t *copy = NULL;
+	size_t copy_len = 0;
+	int err;
+
+	if (rec == NULL || h == NULL || len == 0 || len > DIR_MAX_RECORD)
+		return LIAISON_ERR_INVALID;
+	if (ds->st != NULL && h->version <= ds->st->version)
+		return 0;	/* not beyond the state: the caller's verify decides */
+	if (ds->ahead != NULL && h->version < ds->ahead_head.version)
+		return 0;
+	if (ds->ahead != NULL && h->version == ds->ahead_head.version)
+		return lc_equal(h->chain_hash, ds->ahead_head.chain_hash, 32) ? 0 : LIAISON_ERR_FORK;
+	err = copy_rec(&copy, &copy_len, rec, len);
+	if (err == 0)
+		err = save_alarms(ds, ds->forked, copy, copy_len);
+	if (err != 0) {
+		free(copy);
+		return err;
+	}
+	free(ds->ahead);
+	ds->ahead = copy;
+	ds->ahead_len = copy_len;
+	ds->ahead_head = *h;
+	return 0;
 }
 
 /* --- a publication not yet acknowledged --- */

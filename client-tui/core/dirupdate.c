@@ -2,9 +2,12 @@
  * client's update"): after login, before the outbox and the mailbox, fetch
  * the relay's signed head, bring a copy of the verified state up to it
  * (from a snapshot when there is none yet), observe it in the tracker, and
- * save state and tracker in one transaction. A bad directory never becomes
- * the verified state: it is recorded in dir_bad and the command goes on
- * storing what arrives but sends nothing. Never prints. */
+ * save state and tracker in one transaction; then, when a validly signed
+ * head beyond it was seen before (a peer's), fetch up to that one too. A
+ * bad directory never becomes the verified state: it is recorded in
+ * dir_bad and the command goes on storing what arrives but sends nothing.
+ * A fork is recorded in the home for good (both heads) and every later run
+ * takes nothing from the relay's directory. Never prints. */
 #include "client-tui/core/core_int.h"
 
 #include <stdlib.h>
@@ -14,9 +17,11 @@
 #include "client-tui/core/trust.h"
 #include "protocol/crypto.h"
 #include "protocol/log.h"
+#include "protocol/sig.h"
 #include "protocol/timefmt.h"
 
 static void verify_target(struct core *c);
+static int set_target(struct core *c, const uint8_t *rec, size_t len);
 
 static void du_reset(struct dir_update *du)
 {
@@ -47,19 +52,84 @@ static void du_finish(struct core *c)
 }
 
 /* The directory could not be verified: keep the last verified state, say
- * why at the end, store what arrives, send nothing. A fork halts. */
+ * why at the end, store what arrives, send nothing. A fork (recorded by
+ * fork_found first) outranks any other reason. */
 static void du_bad(struct core *c, int err)
 {
 	if (err == LIAISON_ERR_BEHIND)
 		err = LIAISON_ERR_WITHHELD;
 	log_debug("directory", "the directory could not be verified: %s", liaison_strerror(err));
-	if (c->dir_bad == 0)
+	if (c->dir_bad == 0 || err == LIAISON_ERR_FORK)
 		c->dir_bad = err;
-	if (err == LIAISON_ERR_FORK) {
-		core_fail(c, err);
-		return;
-	}
 	du_finish(c);
+}
+
+/* Two validly signed histories: recorded in the home for good, with the
+ * two heads as evidence, before anything else happens. */
+static int fork_found(struct core *c, const uint8_t *ours, size_t ours_len,
+		      const uint8_t *theirs, size_t theirs_len)
+{
+	int err = dirsync_record_fork(c->dir, ours, ours_len, theirs, theirs_len);
+
+	if (err != 0) {
+		core_fail(c, err);
+		return err;
+	}
+	log_debug("directory", "the directory has forked; both heads are kept in the home");
+	c->dir_bad = LIAISON_ERR_FORK;
+	return 0;
+}
+
+/* A head whose signer st lists as an active secretariat and whose
+ * signature verifies, parsed (whatever its version); else why not. */
+static int signed_head(const struct dir_state *st, const uint8_t *rec, size_t len,
+		       struct dir_head *out)
+{
+	const struct dir_contact *signer;
+	struct dir_record r;
+	struct dir_head h;
+	int err;
+
+	if (st == NULL)
+		return LIAISON_ERR_SIGNER;
+	err = dir_record_read(rec, len, DIR_HEAD_BYTES, &r);
+	if (err != 0)
+		return err;
+	signer = dir_find_signer(st, r.key_id);
+	if (signer == NULL)
+		return LIAISON_ERR_SIGNER;
+	if (sig_ed25519_verify(r.sig, SIG_DIRECTORY_HEAD, r.signed_bytes, r.signed_len,
+			       signer->cert.key) != 0)
+		return LIAISON_ERR_SIGNATURE;
+	err = dir_head_parse(r.signed_bytes, r.signed_len, &h);
+	if (err != 0)
+		return err;
+	if (memcmp(h.signer_id, r.key_id, 16) != 0 || h.issued > signer->cert.not_after)
+		return LIAISON_ERR_SIGNER;
+	*out = h;
+	return 0;
+}
+
+/* Keeps a validly signed head beyond the state (checked against st) so
+ * that every later run asks the relay for it. 0, or FORK (recorded) when
+ * it contradicts the head kept before. */
+static int note_ahead(struct core *c, const struct dir_state *st, const uint8_t *rec, size_t len)
+{
+	struct dirsync *ds = c->dir;
+	struct dir_head h;
+	int err;
+
+	if (signed_head(st, rec, len, &h) != 0)
+		return 0;	/* not (yet) known to be signed: nothing kept */
+	err = dirsync_record_ahead(ds, rec, len, &h);
+	if (err == LIAISON_ERR_FORK) {
+		if (fork_found(c, ds->ahead, ds->ahead_len, rec, len) == 0)
+			return LIAISON_ERR_FORK;
+		return c->error;
+	}
+	if (err != 0)
+		core_fail(c, err);
+	return err;
 }
 
 static int request(struct core *c, Liaison__Item *item, core_reply_fn cb)
@@ -139,6 +209,11 @@ static int commit_state(struct core *c, struct dir_state *st, const struct dir_h
 	const struct dir_state *after = st != NULL ? st : ds->st;
 	int err, changed = 0;
 
+	const struct dir_head *ahead = dirsync_ahead(ds);
+
+	if (ahead != NULL && after->version == ahead->version &&
+	    !lc_equal(after->chain_hash, ahead->chain_hash, 32))
+		return LIAISON_ERR_FORK;
 	if (ds->has_tracker)
 		tr = ds->tr;
 	else
@@ -182,14 +257,45 @@ int dirupdate_commit(struct core *c, struct dir_state *st, const uint8_t *rec, s
 	return err;
 }
 
+static int ask_changes(struct core *c);
+
+/* After the relay's head: a validly signed head seen beyond it before (a
+ * peer's) is fetched up to; the relay that cannot supply it withholds. */
+static int start_chase(struct core *c)
+{
+	struct dirsync *ds = c->dir;
+	int err;
+
+	du_reset(&c->du);
+	c->du.active = 1;
+	c->du.chase = 1;
+	err = set_target(c, ds->ahead, ds->ahead_len);
+	if (err == 0)
+		err = dirsync_clone(ds, ds->st, &c->du.work);
+	if (err == 0)
+		err = ask_changes(c);
+	return err;
+}
+
 /* The target head verified over work (or the current state). */
 static void du_accept(struct core *c, const struct dir_head *head)
 {
 	struct dir_update *du = &c->du;
+	struct dirsync *ds = c->dir;
+	const struct dir_head *ahead = dirsync_ahead(ds);
 	int err, own_err = 0;
 
 	err = commit_state(c, du->work, head, du->target, du->target_len, &own_err);
-	if (err == LIAISON_ERR_ROLLBACK || err == LIAISON_ERR_FORK) {
+	if (err == LIAISON_ERR_FORK) {
+		if (ahead != NULL && ahead->version == head->version)
+			err = fork_found(c, ds->ahead, ds->ahead_len, du->target, du->target_len);
+		else
+			err = fork_found(c, ds->head, ds->head_len, du->target, du->target_len);
+		if (err == 0)
+			du_bad(c, LIAISON_ERR_FORK);
+		return;
+	}
+	if (err == LIAISON_ERR_ROLLBACK) {
 		du_bad(c, err);
 		return;
 	}
@@ -207,6 +313,12 @@ static void du_accept(struct core *c, const struct dir_head *head)
 	err = messaging_retry_quarantined(c);
 	if (err != 0)
 		goto fail;
+	if (!du->from_peer && !du->chase && dirsync_ahead(ds) != NULL) {
+		err = start_chase(c);
+		if (err != 0)
+			goto fail;
+		return;
+	}
 	du_finish(c);
 	return;
 fail:
@@ -216,6 +328,37 @@ fail:
 /* --- changes --- */
 
 static void on_changes(struct core *c, const Liaison__Item *reply, void *arg);
+
+/* Applies a page to the work state one change at a time, so that the
+ * chain hash at the version of a head kept beyond the state is compared
+ * with that head's: FORK when they differ. */
+static int apply_page(struct core *c, const uint8_t *page, size_t n, size_t *applied)
+{
+	const struct dir_head *ahead = dirsync_ahead(c->dir);
+	struct dir_state *work = c->du.work;
+	const uint8_t *rec;
+	struct rd r;
+	size_t len;
+	uint32_t count, i;
+	int err;
+
+	*applied = 0;
+	err = dir_page_open(&r, page, n, &count);
+	for (i = 0; err == 0 && i < count; i++) {
+		err = dir_page_next(&r, &rec, &len);
+		if (err == 0)
+			err = dir_apply(work, rec, len, time_now_ms());
+		if (err != 0)
+			break;
+		(*applied)++;
+		if (ahead != NULL && work->version == ahead->version &&
+		    !lc_equal(work->chain_hash, ahead->chain_hash, 32))
+			return LIAISON_ERR_FORK;
+	}
+	if (err == 0)
+		err = rd_end(&r);
+	return err;
+}
 
 static int ask_changes(struct core *c)
 {
@@ -250,8 +393,14 @@ static void on_changes(struct core *c, const Liaison__Item *reply, void *arg)
 		return;
 	}
 	if (reply->dir_changes->page.len > 0) {
-		err = dir_apply_page(du->work, reply->dir_changes->page.data,
-				     reply->dir_changes->page.len, time_now_ms(), &applied);
+		err = apply_page(c, reply->dir_changes->page.data, reply->dir_changes->page.len,
+				 &applied);
+		if (err == LIAISON_ERR_FORK) {
+			if (fork_found(c, c->dir->ahead, c->dir->ahead_len, du->target,
+				       du->target_len) == 0)
+				du_bad(c, err);
+			return;
+		}
 		if (err != 0) {
 			du_bad(c, err);
 			return;
@@ -375,10 +524,17 @@ static void verify_target(struct core *c)
 		(void)ask_changes(c);
 		return;
 	}
+	/* A peer's head, or one kept from a peer, may have expired since it
+	 * was signed: freshness is the relay's head's to prove. */
 	err = dir_head_verify(base, du->target, du->target_len, time_now_ms(),
-			      du->from_peer ? DIR_HEAD_EXEMPT : c->dir_flags, &head);
+			      du->from_peer || du->chase ? DIR_HEAD_EXEMPT : c->dir_flags, &head);
 	if (err == 0) {
 		du_accept(c, &head);
+		return;
+	}
+	if (err == LIAISON_ERR_FORK) {
+		if (fork_found(c, ds->head, ds->head_len, du->target, du->target_len) == 0)
+			du_bad(c, err);
 		return;
 	}
 	if (err == LIAISON_ERR_BEHIND && !du->fetched) {
@@ -395,6 +551,16 @@ static void verify_target(struct core *c)
 	if (du->from_peer && err == LIAISON_ERR_ROLLBACK) {
 		du_finish(c);	/* the peer is behind us: nothing to do */
 		return;
+	}
+	if (err == LIAISON_ERR_BEHIND) {
+		/* Every change was asked for and the head is still beyond them:
+		 * the relay withholds. Kept, so the next run asks again. */
+		int noted = note_ahead(c, base, du->target, du->target_len);
+
+		if (noted == LIAISON_ERR_FORK)
+			err = noted;
+		else if (noted != 0)
+			return;	/* the core is failing */
 	}
 	du_bad(c, err);
 }
@@ -595,6 +761,15 @@ void dirupdate_start(struct core *c)
 		core_fail(c, err);
 		return;
 	}
+	if (dirsync_forked(c->dir) != 0) {
+		/* A fork stays for good: nothing of the relay's directory is
+		 * taken, nothing is sent; the mailbox is still fetched, stored
+		 * and acknowledged under the last verified state. */
+		c->du.active = 0;
+		c->dir_bad = LIAISON_ERR_FORK;
+		core_after_directory(c);
+		return;
+	}
 	err = publish_kept(c, &sent);
 	if (err != 0) {
 		core_fail(c, err);
@@ -609,7 +784,8 @@ void dirupdate_peer_head(struct core *c, const uint8_t *rec, size_t len)
 	struct dir_head head;
 	int err;
 
-	if (len == 0 || c->dir == NULL || c->dir->st == NULL || c->du.active)
+	if (len == 0 || c->dir == NULL || c->dir->st == NULL || c->du.active ||
+	    dirsync_forked(c->dir) != 0)
 		return;
 	if (len > DIR_MAX_RECORD) {
 		log_warn("directory", "ignored an oversized directory head from a peer");
@@ -622,11 +798,13 @@ void dirupdate_peer_head(struct core *c, const uint8_t *rec, size_t len)
 		return;		/* the same as ours, or older */
 	case LIAISON_ERR_FORK:
 		log_debug("directory", "a peer's signed head forks the directory");
-		if (c->dir_bad == 0)
-			c->dir_bad = err;
-		core_fail(c, err);
+		(void)fork_found(c, c->dir->head, c->dir->head_len, rec, len);
 		return;
 	case LIAISON_ERR_BEHIND:
+		/* Signed by a secretariat this state knows: kept at once, so
+		 * that a relay that cannot supply it is caught on every run. */
+		if (note_ahead(c, c->dir->st, rec, len) != 0)
+			return;
 		break;
 	default:
 		log_warn("directory", "ignored an invalid directory head from a peer: %s",

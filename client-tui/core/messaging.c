@@ -260,10 +260,8 @@ int core_send_text(struct core *c, const uint8_t to[16], const char *text, size_
 		   uint8_t message_id[16])
 {
 	struct core_send *s = &c->send;
-	signal_protocol_address addr;
 	enum trust_state state;
 	uint8_t key[33];
-	char name[27];
 	int err;
 
 	if (len > WIRE_MAX_TEXT)
@@ -282,8 +280,15 @@ int core_send_text(struct core *c, const uint8_t to[16], const char *text, size_
 	lc_random(s->message_id, 16);
 	s->active = 1;
 
-	/* The verified directory as last saved decides now only what cannot
-	 * change for the better; the rest waits for the update after login. */
+	/* A fork recorded in this home refuses every send before anything is
+	 * made. The verified directory as last saved decides now only what
+	 * cannot change for the better; nothing is encrypted before the
+	 * update after login has verified the directory (messaging_on_ready),
+	 * or the relay proved unreachable (core_send_queue_offline), so a
+	 * send refused for the directory leaves nothing behind to go later. */
+	err = dirsync_forked(c->dir);
+	if (err != 0)
+		return err;
 	err = trust_lookup(c->home, to, &state, key);
 	if (err != 0)
 		return err;
@@ -293,17 +298,53 @@ int core_send_text(struct core *c, const uint8_t to[16], const char *text, size_
 		err = trust_check(c->home, to, key);
 		if (err != 0)
 			return err;
-		sigstore_address(to, name, &addr);
-		if (signal_protocol_session_contains_session(c->store, &addr) == 1) {
-			/* A session exists: encrypt now, so the message is queued
-			 * even when the relay cannot be reached. */
-			err = encrypt_and_queue(c, key, NULL);
-			if (err != 0)
-				return err;
-		}
 	}
 	memcpy(message_id, s->message_id, 16);
 	return 0;
+}
+
+/* The recipient's trusted key, when a session with it exists: 0, or why
+ * the text cannot be encrypted now (NOT_FOUND: no session yet). */
+static int send_key(struct core *c, uint8_t key[33])
+{
+	struct core_send *s = &c->send;
+	signal_protocol_address addr;
+	enum trust_state state;
+	char name[27];
+	int err;
+
+	err = trust_lookup(c->home, s->to, &state, key);
+	if (err == 0 && state == TRUST_REVOKED)
+		err = LIAISON_ERR_REVOKED;
+	else if (err == 0 && state == TRUST_PENDING)
+		err = LIAISON_ERR_PENDING;
+	else if (err == 0 && state == TRUST_UNLISTED)
+		err = LIAISON_ERR_UNKNOWN_PEER;
+	else if (err == 0)
+		err = trust_check(c->home, s->to, key);
+	if (err != 0)
+		return err;
+	sigstore_address(s->to, name, &addr);
+	return signal_protocol_session_contains_session(c->store, &addr) == 1 ? 0
+										: LIAISON_ERR_NOT_FOUND;
+}
+
+int core_send_queue_offline(struct core *c)
+{
+	struct core_send *s = &c->send;
+	uint8_t key[33];
+	int err;
+
+	if (!s->active || s->queued)
+		return 0;
+	/* A directory known to be bad (now or from an earlier run) queues
+	 * nothing: the user is told nothing was sent. */
+	if (c->dir_bad != 0 || dirsync_forked(c->dir) != 0 || dirsync_ahead(c->dir) != NULL)
+		return 0;
+	err = send_key(c, key);
+	if (err != 0)
+		return 0;	/* no session, or not trusted: nothing queued */
+	return encrypt_and_queue(c, key, NULL);
 }
 
 int core_send_queued(const struct core *c)
@@ -428,6 +469,21 @@ void messaging_on_ready(struct core *c)
 	}
 	if (s->queued || s->bundle_inflight)
 		return;
+	/* The directory verified: a session that exists is used now, and
+	 * the text encrypted once into the outbox and sent. */
+	err = send_key(c, key);
+	if (err == 0) {
+		err = encrypt_and_queue(c, key, NULL);
+		if (err == 0)
+			err = core_outbox_flush(c);
+		if (err != 0)
+			core_fail(c, err);
+		return;
+	}
+	if (err != LIAISON_ERR_NOT_FOUND) {
+		core_fail(c, err);
+		return;
+	}
 	err = request_bundle(c, s->to, 0, on_send_bundle, NULL);
 	if (err != 0) {
 		core_fail(c, err);

@@ -138,25 +138,6 @@ int trust_contact_each(struct home *h, trust_contact_fn fn, void *arg)
 	return vault_each(h, VT_CONTACT, each_one, &ctx);
 }
 
-/* The test seam of trust.h: only for a home without any verified directory. */
-static int lookup_local_pin(struct home *h, const uint8_t account[16], enum trust_state *state,
-			    uint8_t key[33])
-{
-	struct trust_contact c;
-	int rc;
-
-	rc = trust_contact_get(h, account, &c);
-	if (rc == LIAISON_ERR_NOT_FOUND || (rc == 0 && (!c.has_key || c.state != TRUST_LISTED))) {
-		*state = rc == 0 && c.state == TRUST_REVOKED ? TRUST_REVOKED : TRUST_UNLISTED;
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	memcpy(key, c.key, sizeof(c.key));
-	*state = TRUST_LISTED;
-	return 0;
-}
-
 int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *state,
 		 uint8_t key[33])
 {
@@ -171,20 +152,14 @@ int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *st
 	rc = dirsync_get(h, &ds);
 	if (rc != 0)
 		return rc;
-	if (ds->st == NULL) {
-		rc = lookup_local_pin(h, account, &s, k);
-		if (rc != 0)
-			return rc;
+	dc = ds->st != NULL ? dir_find_contact(ds->st, account) : NULL;
+	if (dc == NULL) {
+		s = TRUST_UNLISTED;
+	} else if (dc->status != DIR_ACTIVE) {
+		s = TRUST_REVOKED;
 	} else {
-		dc = dir_find_contact(ds->st, account);
-		if (dc == NULL) {
-			s = TRUST_UNLISTED;
-		} else if (dc->status != DIR_ACTIVE) {
-			s = TRUST_REVOKED;
-		} else {
-			s = TRUST_LISTED;
-			memcpy(k, dc->identity_key, sizeof(k));
-		}
+		s = TRUST_LISTED;
+		memcpy(k, dc->identity_key, sizeof(k));
 	}
 	if (s == TRUST_LISTED) {
 		if (key == NULL)
@@ -193,40 +168,6 @@ int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *st
 	}
 	*state = s;
 	return 0;
-}
-
-int trust_pin_first(struct home *h, const uint8_t account[16], const uint8_t key[33])
-{
-	struct dirsync *ds;
-	struct trust_contact c;
-	int rc;
-
-	if (h == NULL || account == NULL || key == NULL)
-		return LIAISON_ERR_INVALID;
-	if (key[0] != DJB_KEY_TYPE)
-		return LIAISON_ERR_INVALID;
-	rc = dirsync_get(h, &ds);
-	if (rc != 0)
-		return rc;
-	if (ds->st != NULL)
-		return LIAISON_ERR_DENIED;	/* a directory decides now */
-	rc = trust_contact_get(h, account, &c);
-	if (rc == LIAISON_ERR_NOT_FOUND) {
-		memset(&c, 0, sizeof(c));
-		memcpy(c.account, account, sizeof(c.account));
-		c.state = TRUST_UNLISTED;
-	} else if (rc != 0) {
-		return rc;
-	}
-	if (c.state == TRUST_REVOKED)
-		return LIAISON_ERR_REVOKED;
-	if (c.has_key && c.state == TRUST_LISTED)
-		return lc_equal(c.key, key, sizeof(c.key)) ? 0 : LIAISON_ERR_IDENTITY;
-	c.has_key = 1;
-	memcpy(c.key, key, sizeof(c.key));
-	c.pinned_at = time_now_ms();
-	c.state = TRUST_LISTED;
-	return trust_contact_put(h, &c);
 }
 
 int trust_check(struct home *h, const uint8_t account[16], const uint8_t key[33])

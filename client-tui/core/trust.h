@@ -47,15 +47,11 @@ int trust_contact_put(struct home *h, const struct trust_contact *c) LIAISON_WUR
 typedef int (*trust_contact_fn)(const struct trust_contact *c, void *arg);
 int trust_contact_each(struct home *h, trust_contact_fn fn, void *arg) LIAISON_WUR;
 
-/* What is trusted for account: *state, and when TRUST_LISTED the key. */
+/* What is trusted for account: *state, and when TRUST_LISTED the key.
+ * Before the first verified directory nothing is listed (TRUST_UNLISTED):
+ * there is no other source, and never trust from first use. */
 int trust_lookup(struct home *h, const uint8_t account[16], enum trust_state *state,
 		 uint8_t key[33]) LIAISON_WUR;
-/* TEST SEAM ONLY, never called by the client: records key in the
- * contact record of a home that has no verified directory at all, where
- * trust_lookup then answers from it (unit tests and the ratchet benchmark
- * that run without a relay). Once a directory exists it is ignored.
- * LIAISON_ERR_IDENTITY when another key is recorded; 0 when it matches. */
-int trust_pin_first(struct home *h, const uint8_t account[16], const uint8_t key[33]) LIAISON_WUR;
 /* 0 when key is the directory's key of account and, where the user had
  * verified a key for it, that key too; LIAISON_ERR_IDENTITY when it differs
  * from the directory's, LIAISON_ERR_UNVERIFIED when the directory's key is

@@ -19,10 +19,10 @@
 #include "client-tui/core/home.h"
 #include "client-tui/core/self.h"
 #include "client-tui/core/sigstore.h"
-#include "client-tui/core/trust.h"
 #include "protocol/crypto.h"
 #include "protocol/encoding.h"
 #include "protocol/signal_provider.h"
+#include "tests/unit/test_dirsync_world.h"
 
 #define N_MESSAGES 20000
 #define BATCH 1000
@@ -116,6 +116,8 @@ int main(void)
 	static signal_buffer *wire[N_MESSAGES];
 	static uint8_t text[PAYLOAD];
 	int types[N_MESSAGES];
+	struct dw_member members[2];
+	struct dw dir;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -124,9 +126,21 @@ int main(void)
 	check(sigprov_context_new(&ctx) == 0, "signal context");
 	party_create(&a, root, "alice");
 	party_create(&b, root, "bob");
-	/* Each side trusts the other's key, as the directory will tell it. */
-	check(trust_pin_first(a.h, b.self->account, b.self->identity_pub) == 0, "pin bob");
-	check(trust_pin_first(b.h, a.self->account, a.self->identity_pub) == 0, "pin alice");
+	/* Each side trusts the other's key because its verified directory
+	 * lists it, as after a sync. */
+	memset(members, 0, sizeof(members));
+	memcpy(members[0].account, a.self->account, 16);
+	memcpy(members[0].identity_pub, a.self->identity_pub, 33);
+	memcpy(members[0].identity_priv, a.self->identity_priv, 32);
+	members[0].name = "alice";
+	memcpy(members[1].account, b.self->account, 16);
+	memcpy(members[1].identity_pub, b.self->identity_pub, 33);
+	memcpy(members[1].identity_priv, b.self->identity_priv, 32);
+	members[1].name = "bob";
+	check(dw_build(ctx, members, 2, &dir) == 0, "signed directory");
+	check(dw_install(&dir, a.h) == 0, "alice's directory");
+	check(dw_install(&dir, b.h) == 0, "bob's directory");
+	lc_wipe(members, sizeof(members));
 
 	check(session_pre_key_bundle_create(&bundle, b.self->registration_id, 1, 1,
 			ec_key_pair_get_public(session_pre_key_get_key_pair(b.pk)), 1,
@@ -192,6 +206,7 @@ int main(void)
 	SIGNAL_UNREF(bundle);
 	party_free(&a);
 	party_free(&b);
+	dw_free(&dir);
 	sigprov_context_free(ctx);
 	char cmd[160];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);

@@ -173,12 +173,17 @@ relay_start
 expect_exit 4 "4. alice, who saw the newer version, refuses the older copy" liaison alice sync
 expect_reason "4. it says the directory was rolled back" "rolled back"
 expect_exit 4 "4. and refuses to send" liaison alice send "$ACC_bruno" "still there?"
+expect_reason "4. the send says the directory was rolled back" "rolled back"
 expect_eq "4. what alice received is still there" 1 "$(kept alice m4)"
 relay_stop
 rm -f "$T/relay"/relay.db*
 cp -p "$T/new"/relay.db* "$T/relay/"
 relay_start
 check "4. with the current database back, alice syncs again" q liaison alice sync
+# A send refused with exit 4 was not queued: it never goes out later.
+liaison bruno sync >/dev/null 2>&1
+expect_eq "4. the refused message was never delivered to bruno" 0 "$(kept bruno "still there?")"
+expect_eq "4. nor kept in alice's history as queued" 0 "$(kept alice "still there?")"
 
 # --- 5. a change altered without a valid signature ---------------------------
 check "5. the secretariat adds an authority" \
@@ -248,14 +253,34 @@ check "10. bruno's directory shows the forged authority" q liaison bruno directo
 liaison alice sync >/dev/null 2>&1
 check "10. alice has the genuine version" q liaison alice directory show AUTH-S10
 send_ok alice "$ACC_bruno" "m10"
+# The other way round: bruno's message (sent before he knows) carries the
+# forged head to alice.
+send_ok bruno "$ACC_alice" "m10b"
 expect_exit 4 "10. alice's message carrying the genuine head shows bruno the fork" liaison bruno sync
 expect_reason "10. it says the directory forked, to tell the secretariat" "forked.*secretariat"
 expect_eq "10. the message is kept" 1 "$(kept bruno m10)"
-# The other way round: bruno's message carries the forged head to alice.
-send_ok bruno "$ACC_alice" "m10b"
 expect_exit 4 "10. bruno's message carrying the forged head shows alice the fork" liaison alice sync
 expect_reason "10. it says the directory forked, to tell the secretariat" "forked.*secretariat"
 expect_eq "10. bruno's message is kept" 1 "$(kept alice m10b)"
+# The fork is remembered: every later networked command refuses with the
+# same reason, and mail still arrives and is kept (nothing lost).
+send_ok carla "$ACC_bruno" "m10c"
+expect_exit 4 "10. bruno's next sync still refuses the forked directory" liaison bruno sync
+expect_reason "10. with the same reason" "forked.*secretariat"
+expect_eq "10. a message that arrives meanwhile is kept" 1 "$(kept bruno m10c)"
+expect_exit 4 "10. bruno's send is refused" liaison bruno send "$ACC_alice" "after the fork"
+expect_reason "10. with the same reason" "forked.*secretariat"
+expect_eq "10. the refused message is not queued" 0 "$(kept bruno "after the fork")"
+expect_exit 4 "10. alice's next sync refuses too" liaison alice sync
+expect_reason "10. with the same reason" "forked.*secretariat"
+expect_exit 4 "10. alice's send is refused" liaison alice send "$ACC_bruno" "after the fork too"
+expect_exit 4 "10. a relay serving the other history again changes nothing for bruno" liaison bruno sync
+: >"$CTL"
+expect_exit 4 "10. a faithful relay changes nothing for bruno either" liaison bruno sync
+expect_reason "10. with the same reason" "forked.*secretariat"
+liaison alice sync >/dev/null 2>&1
+expect_eq "10. neither refused message ever reached anyone" 0 \
+	"$(( $(kept alice "after the fork") + $(kept bruno "after the fork too") ))"
 
 relays_clean
 finish

@@ -15,6 +15,7 @@ CTL=$T/tamper.ctl
 HEAD_LIFETIME=12
 
 sql() { sqlite3 "$DB" "$1"; }
+hex_of() { python3 -c 'import base64,sys; print(base64.b32decode(sys.argv[1].upper()+"======").hex())' "$1"; }
 q() { "$@" >/dev/null; }
 # relay_stop, keeping each relay's log and exit code for the last check.
 relay_stop() {
@@ -115,12 +116,23 @@ expect_exit 4 "8. carla's message carries the newer head: alice is told at once"
 expect_reason "8. it says the relay withholds changes" "withholds"
 expect_eq "8. carla's message is kept" 1 "$(kept alice "news from carla")"
 expect_eq "8. bruno's message from before the revocation is kept" 1 "$(kept alice m8)"
+# The withholding is remembered: the relay's older head is refused on every
+# later run until it supplies the changes, and the revoked bruno gets nothing.
+expect_exit 4 "8. alice's next sync still refuses the withheld directory" liaison alice sync
+expect_reason "8. it says the relay withholds changes" "withholds"
+SENT_BEFORE=$(sql "SELECT count(*) FROM sent_ids WHERE sender = X'$(hex_of "$ACC_alice")'")
+expect_exit 4 "8. alice's send to bruno (revoked, withheld) is refused" \
+	liaison alice send "$ACC_bruno" "to the revoked bruno"
+expect_reason "8. it says the relay withholds changes" "withholds"
+expect_eq "8. the refused message is not queued" 0 "$(kept alice "to the revoked bruno")"
 wait_past "$T/s8.head"
 expect_exit 4 "8. without a peer's message, alice is told within one head lifetime" liaison alice sync
 expect_reason "8. it says the directory is stale" "stale"
 : >"$CTL"
 check "8. once the relay serves the revocation, alice syncs" q liaison alice sync
 expect_exit 3 "8. and refuses to send to the revoked bruno" liaison alice send "$ACC_bruno" "y"
+expect_eq "8. nothing from alice reached the relay for the revoked bruno" "$SENT_BEFORE" \
+	"$(sql "SELECT count(*) FROM sent_ids WHERE sender = X'$(hex_of "$ACC_alice")'")"
 
 relays_clean
 finish

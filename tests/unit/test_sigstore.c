@@ -1,7 +1,8 @@
 /* client-tui/core/sigstore.c with the real libsignal: Alice and Bob, each
- * with a home on disk, talk both ways, close everything, reopen their homes
- * and go on talking; a key other than the pinned one is refused; group
- * sender keys survive on disk and are forgotten with their sender. */
+ * with a home on disk whose verified directory lists the other, talk both
+ * ways, close everything, reopen their homes and go on talking; a key other
+ * than the one the directory lists is refused; group sender keys survive on
+ * disk and are forgotten with their sender. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,7 @@
 #include "protocol/crypto.h"
 #include "protocol/encoding.h"
 #include "protocol/signal_provider.h"
+#include "test_dirsync_world.h"
 
 #define PASS "sigstore test passphrase"
 #define PASSLEN (sizeof(PASS) - 1)
@@ -52,6 +54,7 @@ struct world {
 	signal_context *ctx;
 	struct party alice;
 	struct party bob;
+	struct dw dir;                  /* the signed directory the homes get */
 };
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -155,10 +158,39 @@ static int teardown(void **state)
 
 	party_close(&w->alice);
 	party_close(&w->bob);
+	dw_free(&w->dir);
 	sigprov_context_free(w->ctx);
 	nftw(w->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(w);
 	return 0;
+}
+
+/* A directory listing Alice and Bob with these keys, made the verified
+ * directory of the given homes. */
+static void install_directory(struct world *w, const uint8_t bob_key[33], struct home *h1,
+			      struct home *h2)
+{
+	struct dw_member m[2];
+
+	memset(m, 0, sizeof m);
+	memcpy(m[0].account, w->alice.self->account, 16);
+	memcpy(m[0].identity_pub, w->alice.self->identity_pub, 33);
+	memcpy(m[0].identity_priv, w->alice.self->identity_priv, 32);
+	m[0].name = "alice";
+	memcpy(m[1].account, w->bob.self->account, 16);
+	if (bob_key == w->bob.self->identity_pub) {
+		memcpy(m[1].identity_pub, bob_key, 33);
+		memcpy(m[1].identity_priv, w->bob.self->identity_priv, 32);
+	} else {
+		/* Another key for Bob's account: its own pair signs the enrollment. */
+		assert_int_equal(dw_identity(w->ctx, m[1].identity_pub, m[1].identity_priv), 0);
+	}
+	m[1].name = "bob";
+	dw_free(&w->dir);
+	assert_int_equal(dw_build(w->ctx, m, 2, &w->dir), 0);
+	assert_int_equal(dw_install(&w->dir, h1), 0);
+	if (h2 != NULL)
+		assert_int_equal(dw_install(&w->dir, h2), 0);
 }
 
 /* Bob's bundle, read back from his stores, with one-time prekey pre_key_id. */
@@ -259,11 +291,8 @@ static void build_alice_to_bob(struct world *w)
 	session_builder *builder = NULL;
 	session_pre_key_bundle *bundle;
 
-	/* Each pins the other's key (the interim source), then Alice builds. */
-	assert_int_equal(trust_pin_first(w->alice.h, w->bob.self->account,
-					 w->bob.self->identity_pub), 0);
-	assert_int_equal(trust_pin_first(w->bob.h, w->alice.self->account,
-					 w->alice.self->identity_pub), 0);
+	/* Each home's verified directory lists the other's key; Alice builds. */
+	install_directory(w, w->bob.self->identity_pub, w->alice.h, w->bob.h);
 	bundle = bundle_of(&w->bob, 1);
 	assert_int_equal(session_builder_create(&builder, w->alice.store, &w->bob.addr, w->ctx), 0);
 	assert_int_equal(home_begin(w->alice.h), 0);
@@ -311,28 +340,28 @@ static void test_conversation_survives_reopen(void **state)
 	assert_int_equal(signal_protocol_session_contains_session(w->alice.store, &w->bob.addr), 0);
 }
 
-static void test_other_pinned_key_refused(void **state)
+static void test_a_key_the_directory_does_not_list_is_refused(void **state)
 {
 	struct world *w = *state;
-	ratchet_identity_key_pair *other = NULL;
-	signal_buffer *other_pub = NULL;
 	session_pre_key_bundle *bundle;
+	enum trust_state ts;
+	uint8_t other_pub[33];
 	session_builder *builder = NULL;
 	ec_public_key *bob_key = NULL;
 	int rc;
 
 	assert_int_equal(curve_decode_point(&bob_key, w->bob.self->identity_pub, 33, w->ctx), 0);
-	/* Nothing pinned yet: not trusted either. */
+	/* No verified directory yet: nothing is trusted, whatever the key. */
 	assert_int_equal(signal_protocol_identity_is_trusted_identity(w->alice.store, &w->bob.addr,
 								      bob_key), 0);
+	assert_int_equal(trust_lookup(w->alice.h, w->bob.self->account, &ts, other_pub), 0);
+	assert_int_equal(ts, TRUST_UNLISTED);
 
-	/* Alice has pinned another key for Bob's account. */
-	assert_int_equal(signal_protocol_key_helper_generate_identity_key_pair(&other, w->ctx), 0);
-	assert_int_equal(ec_public_key_serialize(&other_pub, ratchet_identity_key_pair_get_public(other)), 0);
-	assert_int_equal(trust_pin_first(w->alice.h, w->bob.self->account,
-					 signal_buffer_data(other_pub)), 0);
-	assert_int_equal(trust_pin_first(w->alice.h, w->bob.self->account,
-					 w->bob.self->identity_pub), LIAISON_ERR_IDENTITY);
+	/* Alice's directory lists another key for Bob's account. */
+	install_directory(w, NULL, w->alice.h, NULL);
+	assert_int_equal(trust_lookup(w->alice.h, w->bob.self->account, &ts, other_pub), 0);
+	assert_int_equal(ts, TRUST_LISTED);
+	assert_false(memcmp(other_pub, w->bob.self->identity_pub, 33) == 0);
 	assert_int_equal(trust_check(w->alice.h, w->bob.self->account, w->bob.self->identity_pub),
 			 LIAISON_ERR_IDENTITY);
 	assert_int_equal(signal_protocol_identity_is_trusted_identity(w->alice.store, &w->bob.addr,
@@ -347,16 +376,16 @@ static void test_other_pinned_key_refused(void **state)
 	assert_int_equal(rc, SG_ERR_UNTRUSTED_IDENTITY);
 	assert_int_equal(signal_protocol_session_contains_session(w->alice.store, &w->bob.addr), 0);
 
-	/* save_identity records nothing: the pin is unchanged. */
+	/* save_identity records nothing: the directory's key still decides. */
 	assert_int_equal(signal_protocol_identity_save_identity(w->alice.store, &w->bob.addr,
 								bob_key), 0);
-	assert_int_equal(trust_check(w->alice.h, w->bob.self->account, signal_buffer_data(other_pub)), 0);
+	assert_int_equal(trust_check(w->alice.h, w->bob.self->account, other_pub), 0);
+	assert_int_equal(trust_check(w->alice.h, w->bob.self->account, w->bob.self->identity_pub),
+			 LIAISON_ERR_IDENTITY);
 
 	session_builder_free(builder);
 	SIGNAL_UNREF(bundle);
 	SIGNAL_UNREF(bob_key);
-	signal_buffer_free(other_pub);
-	SIGNAL_UNREF(other);
 }
 
 static void test_bad_addresses_refused(void **state)
@@ -499,7 +528,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_conversation_survives_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_pinned_key_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_key_the_directory_does_not_list_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_addresses_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_sender_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_self_round_trip, setup, teardown),

@@ -18,8 +18,29 @@ static void test_listed_unlisted_and_the_directory_key(void **state)
 	assert_int_equal(trust_check(f->h, nobody, f->other_key), LIAISON_ERR_UNKNOWN_PEER);
 	assert_int_equal(trust_check(f->h, f->s->account, f->other_key), LIAISON_ERR_IDENTITY);
 	assert_int_equal(trust_check(f->h, f->s->account, f->s->identity_pub), 0);
-	/* Once a directory exists, nothing can be pinned around it. */
-	assert_int_equal(trust_pin_first(f->h, nobody, f->other_key), LIAISON_ERR_DENIED);
+}
+
+/* Before the first verified directory nothing is trusted: a contact record
+ * that says listed, with a key, is no source of trust (no first use). */
+static void test_nothing_is_trusted_before_a_directory(void **state)
+{
+	struct fx *f = *state;
+	struct trust_contact c;
+	enum trust_state ts;
+	uint8_t key[33], someone[16];
+
+	lc_random(someone, 16);
+	memset(&c, 0, sizeof c);
+	memcpy(c.account, someone, 16);
+	c.state = TRUST_LISTED;
+	c.has_key = 1;
+	memcpy(c.key, f->other_key, 33);
+	assert_int_equal(trust_contact_put(f->h, &c), 0);
+	assert_int_equal(trust_lookup(f->h, someone, &ts, key), 0);
+	assert_int_equal(ts, TRUST_UNLISTED);
+	assert_int_equal(trust_check(f->h, someone, f->other_key), LIAISON_ERR_UNKNOWN_PEER);
+	assert_int_equal(trust_lookup(f->h, f->s->account, &ts, key), 0);
+	assert_int_equal(ts, TRUST_UNLISTED);
 }
 
 static void test_a_verified_key_that_is_not_the_directory_key_is_refused(void **state)
@@ -61,6 +82,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listed_unlisted_and_the_directory_key, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_is_trusted_before_a_directory, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_a_verified_key_that_is_not_the_directory_key_is_refused,
 						fx_setup, fx_teardown),
 	};

@@ -22,6 +22,7 @@
 #include "client-tui/core/verify.h"
 #include "protocol/crypto.h"
 #include "protocol/signal_provider.h"
+#include "test_dirsync_world.h"
 
 #define PASS "correct horse battery staple"
 #define PASSLEN (sizeof(PASS) - 1)
@@ -33,6 +34,10 @@ struct fixture {
 	struct self *alice, *bruno;
 	uint8_t carla_account[16];
 	uint8_t carla_key[33];
+	uint8_t dave_account[16];       /* listed with dave_key; verified carla_key once */
+	uint8_t dave_key[33];
+	uint8_t erin_account[16];       /* listed, then revoked */
+	struct dw dir;
 };
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -43,17 +48,9 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
-static void make_identity(signal_context *ctx, uint8_t pub[33])
+static void make_identity(signal_context *ctx, uint8_t pub[33], uint8_t *priv)
 {
-	ec_key_pair *pair = NULL;
-	signal_buffer *buf = NULL;
-
-	assert_int_equal(curve_generate_key_pair(ctx, &pair), 0);
-	assert_int_equal(ec_public_key_serialize(&buf, ec_key_pair_get_public(pair)), 0);
-	assert_int_equal(signal_buffer_len(buf), 33);
-	memcpy(pub, signal_buffer_data(buf), 33);
-	signal_buffer_free(buf);
-	SIGNAL_UNREF(pair);
+	assert_int_equal(dw_identity(ctx, pub, priv), 0);
 }
 
 static struct home *make_home(const char *root, const char *name)
@@ -73,13 +70,26 @@ static struct self *make_self(signal_context *ctx)
 
 	assert_non_null(s);
 	lc_random(s->account, sizeof(s->account));
-	make_identity(ctx, s->identity_pub);
+	make_identity(ctx, s->identity_pub, s->identity_priv);
 	return s;
+}
+
+static void member(struct dw_member *m, const uint8_t account[16], const uint8_t *pub,
+		   const uint8_t *priv, const char *name, int revoked)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->account, account, 16);
+	memcpy(m->identity_pub, pub, 33);
+	memcpy(m->identity_priv, priv, 32);
+	m->name = name;
+	m->revoked = revoked;
 }
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
+	struct dw_member m[5];
+	uint8_t carla_priv[32], dave_priv[32], erin_priv[32], erin_key[33];
 
 	if (f == NULL || lc_init() != 0 || sigprov_context_new(&f->ctx) != 0)
 		return -1;
@@ -91,13 +101,23 @@ static int setup(void **state)
 	f->alice = make_self(f->ctx);
 	f->bruno = make_self(f->ctx);
 	lc_random(f->carla_account, sizeof(f->carla_account));
-	make_identity(f->ctx, f->carla_key);
-	/* Each home trusts the other's key, as it would after the directory
-	 * (or the interim pin) listed it. */
-	if (trust_pin_first(f->ha, f->bruno->account, f->bruno->identity_pub) != 0 ||
-	    trust_pin_first(f->hb, f->alice->account, f->alice->identity_pub) != 0 ||
-	    trust_pin_first(f->hb, f->carla_account, f->carla_key) != 0)
+	make_identity(f->ctx, f->carla_key, carla_priv);
+	lc_random(f->dave_account, sizeof(f->dave_account));
+	make_identity(f->ctx, f->dave_key, dave_priv);
+	lc_random(f->erin_account, sizeof(f->erin_account));
+	make_identity(f->ctx, erin_key, erin_priv);
+	/* Both homes hold the same verified directory, which lists them all. */
+	member(&m[0], f->alice->account, f->alice->identity_pub, f->alice->identity_priv, "Alice", 0);
+	member(&m[1], f->bruno->account, f->bruno->identity_pub, f->bruno->identity_priv, "Bruno", 0);
+	member(&m[2], f->carla_account, f->carla_key, carla_priv, "Carla", 0);
+	member(&m[3], f->dave_account, f->dave_key, dave_priv, "Dave", 0);
+	member(&m[4], f->erin_account, erin_key, erin_priv, "Erin", 1);
+	if (dw_build(f->ctx, m, 5, &f->dir) != 0 || dw_install(&f->dir, f->ha) != 0 ||
+	    dw_install(&f->dir, f->hb) != 0)
 		return -1;
+	lc_wipe(carla_priv, sizeof(carla_priv));
+	lc_wipe(dave_priv, sizeof(dave_priv));
+	lc_wipe(erin_priv, sizeof(erin_priv));
 	*state = f;
 	return 0;
 }
@@ -110,6 +130,7 @@ static int teardown(void **state)
 	self_free(f->bruno);
 	home_close(f->ha);
 	home_close(f->hb);
+	dw_free(&f->dir);
 	sigprov_context_free(f->ctx);
 	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
@@ -219,12 +240,12 @@ static void test_key_changed_since_verified(void **state)
 	struct fixture *f = *state;
 	struct trust_contact c;
 	struct verify_pair stale;
-	uint8_t new_key[33];
+	const uint8_t *new_key = f->dave_key;
 
-	/* A contact whose verified key is not its current one. */
-	make_identity(f->ctx, new_key);
+	/* A contact (Dave, listed with new_key) whose verified key is not its
+	 * current one. */
 	memset(&c, 0, sizeof(c));
-	lc_random(c.account, sizeof(c.account));
+	memcpy(c.account, f->dave_account, sizeof(c.account));
 	c.state = TRUST_LISTED;
 	c.has_key = 1;
 	memcpy(c.key, new_key, 33);
@@ -266,13 +287,19 @@ static void test_only_listed_contacts(void **state)
 	assert_int_equal(state_in(f->ha, nobody), VERIFY_NONE);
 	assert_int_equal(verify_pair_get(f->ha, f->alice, f->ctx, f->alice->account, &p),
 			 LIAISON_ERR_UNKNOWN_PEER);
+	/* Revoked in the directory: no safety number. */
+	assert_int_equal(verify_pair_get(f->ha, f->alice, f->ctx, f->erin_account, &p),
+			 LIAISON_ERR_REVOKED);
+	/* A contact record cannot make an account trusted: the directory
+	 * decides (a record saying listed, with a key, is not enough). */
 	memset(&c, 0, sizeof(c));
 	lc_random(c.account, sizeof(c.account));
-	c.state = TRUST_REVOKED;
+	c.state = TRUST_LISTED;
 	c.has_key = 1;
 	memcpy(c.key, f->carla_key, 33);
 	assert_int_equal(trust_contact_put(f->ha, &c), 0);
-	assert_int_equal(verify_pair_get(f->ha, f->alice, f->ctx, c.account, &p), LIAISON_ERR_REVOKED);
+	assert_int_equal(verify_pair_get(f->ha, f->alice, f->ctx, c.account, &p),
+			 LIAISON_ERR_UNKNOWN_PEER);
 	/* A pending account has no trusted key yet: the trust source says
 	 * pending, or (the signed directory lists only approved accounts)
 	 * unlisted; either way there is no safety number. */
