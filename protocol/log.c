@@ -32,6 +32,8 @@ void log_set_file(FILE *fp)
  * one process do not interleave; control characters in the text are
  * replaced so that a peer's words cannot forge a log line. */
 static void log_write(enum log_level level, const char *tag, const char *suffix,
+		      const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static void log_write(enum log_level level, const char *tag, const char *suffix,
 		      const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX], when[TIME_RFC3339_CHARS];
