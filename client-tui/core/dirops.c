@@ -131,6 +131,21 @@ static void on_publish_reply(struct core *c, const Liaison__Item *reply, void *a
 	r->done = 1;
 }
 
+/* A snapshot is due when the n changes just applied to work reached or
+ * passed a multiple of the snapshot interval: a batch (approving several
+ * accounts) that steps over one still leaves a snapshot, at its end. */
+static int snapshot_due(const struct dir_state *work, size_t n)
+{
+	uint64_t every = work->params.snapshot_every, before;
+
+	if (n == 0 || every == 0 || n > work->version)
+		return 0;
+	if (dir_snapshot_due(work))
+		return 1;
+	before = work->version - n;
+	return before / every != work->version / every;
+}
+
 /* Signs a head over work (and a snapshot when one is due) and sends the
  * changes with them in one DirPublish. */
 static int publish(struct core *c, struct dirop_run *r, struct wb *recs, size_t n_recs)
@@ -149,7 +164,7 @@ static int publish(struct core *c, struct dirop_run *r, struct wb *recs, size_t 
 	err = dir_head_sign(r->work, issued, 0, s->signing_pk, s->signing_sk, &head);
 	if (err != 0)
 		goto out;
-	if (n_recs > 0 && dir_snapshot_due(r->work)) {
+	if (snapshot_due(r->work, n_recs)) {
 		err = dir_snapshot_sign(r->work, issued, s->signing_pk, s->signing_sk, &snap);
 		if (err != 0)
 			goto out;

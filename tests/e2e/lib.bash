@@ -74,14 +74,15 @@ approve() {
 # published at enrollment), members given as arguments (default alice
 # bruno), each with its authority added to the directory, invited,
 # enrolled with the root fingerprint checked, and approved by "sec".
-# Sets ROOT_FP and ACC_<name>. HEAD_LIFETIME (seconds) may be set first.
+# Sets ROOT_FP and ACC_<name>. HEAD_LIFETIME (seconds) and SNAPSHOT_EVERY
+# (a snapshot every N versions) may be set first.
 network_up() {
 	relay_init && relay_start || return 1
 	"$BIN/liaison-server" invite --data "$T/relay" --authority SECRETARIAT --country UN \
 		--name Secretariat >"$T/bootstrap.invite" || return 1
 	liaison sec enroll --token-file "$T/bootstrap.invite" --name "Sam Secretariat" \
 		--kdf interactive ${HEAD_LIFETIME:+--head-lifetime "$HEAD_LIFETIME"} \
-		>"$T/sec.enroll" || return 1
+		${SNAPSHOT_EVERY:+--snapshot-every "$SNAPSHOT_EVERY"} >"$T/sec.enroll" || return 1
 	ROOT_FP=$(awk '$1 == "root-fingerprint" {print $2}' "$T/sec.enroll")
 	ACC_sec=$(awk '$1 == "account" {print $2}' "$T/sec.enroll")
 	local members=("$@") m
