@@ -53,6 +53,8 @@ static const struct err_entry table[LIAISON_ERR_COUNT_] = {
 	[41] = { "the directory head has expired (stale directory): ask the secretariat to run directory refresh", 4 },
 	[42] = { "your own directory entry changed without your asking: tell the secretariat", 4 },
 	[43] = { "the contact's key changed since you verified it", 4 },
+	[44] = { "the directory the relay serves fails verification (tampered with): nothing was sent, "
+		 "received messages were kept; tell the secretariat", 4 },
 };
 
 static const struct err_entry *lookup(int err)

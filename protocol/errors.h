@@ -51,7 +51,8 @@ enum liaison_err {
 	LIAISON_ERR_STALE = -41,         /* the directory head has expired */
 	LIAISON_ERR_OWN_CHANGED = -42,   /* one's own entry changed without asking */
 	LIAISON_ERR_UNVERIFIED = -43,    /* a verified contact's key changed: verify again */
-	LIAISON_ERR_COUNT_ = 44
+	LIAISON_ERR_DIR_TAMPERED = -44,  /* what the relay served as the directory fails verification */
+	LIAISON_ERR_COUNT_ = 45
 };
 
 /* Words for a code, for the second half of "liaison: WHAT: WHY". */

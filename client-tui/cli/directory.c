@@ -229,6 +229,7 @@ static int net_fail(struct cli *cli, const char *sub, int err)
 	case LIAISON_ERR_SIGNER:
 	case LIAISON_ERR_CHAIN:
 	case LIAISON_ERR_CLOCK:
+	case LIAISON_ERR_DIR_TAMPERED:
 		return cli_fail(cli, "directory", err, NULL);
 	default:
 		return cli_fail(cli, sub, err, NULL);

@@ -58,6 +58,20 @@ static void du_bad(struct core *c, int err)
 {
 	if (err == LIAISON_ERR_BEHIND)
 		err = LIAISON_ERR_WITHHELD;
+	/* The directory's own verdicts keep their words; any other failure to
+	 * verify what the relay served (a signature, a malformed or refused
+	 * record, a tampered snapshot) says the directory was tampered with. */
+	switch (err) {
+	case LIAISON_ERR_FORK: case LIAISON_ERR_ROLLBACK: case LIAISON_ERR_WITHHELD:
+	case LIAISON_ERR_STALE: case LIAISON_ERR_SIGNER: case LIAISON_ERR_CHAIN:
+	case LIAISON_ERR_CLOCK: case LIAISON_ERR_OWN_CHANGED: case LIAISON_ERR_REVOKED:
+	case LIAISON_ERR_NOMEM: case LIAISON_ERR_STORAGE: case LIAISON_ERR_NETWORK:
+	case LIAISON_ERR_TIMEOUT: case LIAISON_ERR_IO:
+		break;
+	default:
+		err = LIAISON_ERR_DIR_TAMPERED;
+		break;
+	}
 	log_debug("directory", "the directory could not be verified: %s", liaison_strerror(err));
 	if (c->dir_bad == 0 || err == LIAISON_ERR_FORK)
 		c->dir_bad = err;

@@ -120,6 +120,8 @@ else
 	notok "tampering with the stored snapshot state"
 fi
 expect_exit 4 "olga's first sync refuses the tampered snapshot" liaison olga sync
+check "the refusal says the directory was tampered with and what to do" \
+	grep -q "tampered with.*tell the secretariat" "$T/last.err"
 expect_exit 1 "olga keeps no directory from it" liaison olga directory list
 check "nina, who holds version 11, still syncs (change 12 only)" liaison nina sync
 check "alice still syncs" liaison alice sync

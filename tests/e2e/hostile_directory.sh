@@ -201,7 +201,7 @@ EOF
 echo "change $ACC_alice $V5 $T/s5.rec" >"$CTL"
 tamper_start || notok "5. the tamper relay starts"
 expect_exit 4 "5. alice refuses the edited change" liaison alice sync
-expect_reason "5. it says a signature does not verify" "signature"
+expect_reason "5. it says the directory the relay serves was tampered with" "tampered"
 expect_eq "5. the message that came with it is kept" 1 "$(kept alice m5)"
 expect_exit 4 "5. alice refuses to send" liaison alice send "$ACC_bruno" "x"
 check "5. bruno, served the genuine change, syncs" q liaison bruno sync
