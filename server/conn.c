@@ -1,7 +1,7 @@
 /* One client connection: reassembly bounded by WIRE_MAX_FRAME before any
- * byte is buffered, an outgoing queue with a byte limit written one
- * lws_write per writeable callback, keepalive, and the delivery pump. It
- * never writes outside the writeable callback. */
+ * byte is buffered, an outgoing queue of items with a byte limit, packed
+ * into one frame and one lws_write per writeable callback, keepalive, and
+ * the delivery pump. It never writes outside the writeable callback. */
 #include "server/relay.h"
 
 #include <stdlib.h>
@@ -54,12 +54,12 @@ static void unlink_account(struct conn *c)
 
 static void drop_queue(struct conn *c)
 {
-	struct out_msg *m = c->out_head, *next;
-	for (; m != NULL; m = next) {
-		next = m->next;
-		free(m);
-	}
-	c->out_head = c->out_tail = NULL;
+	size_t i;
+	for (i = 0; i < c->out.len; i++)
+		item_free(c->out.items[c->out.head + i]);
+	free(c->out.items);
+	free(c->out.sizes);
+	memset(&c->out, 0, sizeof(c->out));
 	c->out_bytes = 0;
 }
 
@@ -122,63 +122,59 @@ static void update_flow(struct conn *c)
 	}
 }
 
-static int queue_bytes(struct conn *c, const uint8_t *p, size_t n)
+/* Room for n more items at the tail. */
+static int queue_reserve(struct out_queue *q, size_t n)
 {
-	struct out_msg *m;
-	if (c->wsi == NULL)
+	size_t cap;
+	Liaison__Item **items;
+	size_t *sizes;
+
+	if (q->head + q->len + n <= q->cap)
 		return 0;
-	m = malloc(sizeof(*m) + LWS_PRE + n);
-	if (m == NULL)
+	if (q->head > 0) {
+		memmove(q->items, q->items + q->head, q->len * sizeof(*q->items));
+		memmove(q->sizes, q->sizes + q->head, q->len * sizeof(*q->sizes));
+		q->head = 0;
+		if (q->len + n <= q->cap)
+			return 0;
+	}
+	cap = q->cap ? q->cap : 16;
+	while (cap < q->len + n)
+		cap *= 2;
+	items = realloc(q->items, cap * sizeof(*items));
+	if (items == NULL)
 		return LIAISON_ERR_NOMEM;
-	m->next = NULL;
-	m->len = n;
-	memcpy(m->buf + LWS_PRE, p, n);
-	if (c->out_tail != NULL)
-		c->out_tail->next = m;
-	else
-		c->out_head = m;
-	c->out_tail = m;
-	c->out_bytes += n;
-	update_flow(c);
-	lws_callback_on_writable(c->wsi);
+	q->items = items;
+	sizes = realloc(q->sizes, cap * sizeof(*sizes));
+	if (sizes == NULL)
+		return LIAISON_ERR_NOMEM;
+	q->sizes = sizes;
+	q->cap = cap;
 	return 0;
-}
-
-static int queue_frame(struct conn *c, Liaison__Item **items, size_t n)
-{
-	Liaison__Frame frame = LIAISON__FRAME__INIT;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int rc;
-
-	frame.n_items = n;
-	frame.items = items;
-	if (relay_test_tamper != NULL)
-		relay_test_tamper(c, &frame);	/* tests only (relay.h) */
-	rc = wire_frame_encode(&frame, &buf, &len);
-	if (rc == 0)
-		rc = queue_bytes(c, buf, len);
-	free(buf);
-	return rc;
 }
 
 int conn_queue_items(struct conn *c, Liaison__Item **items, size_t n)
 {
-	size_t start = 0, i, fill = 0, sz;
+	struct out_queue *q = &c->out;
+	size_t i, at;
 	int rc = 0;
 
+	if (c->wsi == NULL)
+		goto out;
+	rc = queue_reserve(q, n);
+	if (rc != 0)
+		goto out;
 	for (i = 0; i < n; i++) {
-		sz = protobuf_c_message_get_packed_size(&items[i]->base) + 16;
-		if (i > start && (fill + sz > RELAY_FRAME_FILL || i - start >= WIRE_MAX_ITEMS)) {
-			if (rc == 0)
-				rc = queue_frame(c, items + start, i - start);
-			start = i;
-			fill = 0;
-		}
-		fill += sz;
+		at = q->head + q->len++;
+		q->items[at] = items[i];
+		/* The item's tag and length within the frame, and some slack. */
+		q->sizes[at] = protobuf_c_message_get_packed_size(&items[i]->base) + 16;
+		c->out_bytes += q->sizes[at];
+		items[i] = NULL;
 	}
-	if (rc == 0 && n > start)
-		rc = queue_frame(c, items + start, n - start);
+	update_flow(c);
+	lws_callback_on_writable(c->wsi);
+out:
 	for (i = 0; i < n; i++)
 		item_free(items[i]);
 	return rc;
@@ -204,35 +200,72 @@ void conn_close_soon(struct conn *c)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_REASON_BASE, 5);
 }
 
+/* Packs the queue's oldest items, as many as one frame holds, into the
+ * relay's write buffer: 0 and *len, or an error. */
+static int pack_frame(struct conn *c, size_t *taken, size_t *len)
+{
+	Liaison__Frame frame = LIAISON__FRAME__INIT;
+	struct out_queue *q = &c->out;
+	size_t n = 0, fill = 0, out_len = 0;
+	uint8_t *buf = NULL;
+	int rc;
+
+	while (n < q->len && n < WIRE_MAX_ITEMS &&
+	       (n == 0 || fill + q->sizes[q->head + n] <= RELAY_FRAME_FILL))
+		fill += q->sizes[q->head + n++];
+	frame.n_items = n;
+	frame.items = q->items + q->head;
+	if (relay_test_tamper != NULL)
+		relay_test_tamper(c, &frame);	/* tests only (relay.h) */
+	rc = wire_frame_encode(&frame, &buf, &out_len);
+	if (rc == 0) {
+		memcpy(c->relay->tx_buf + LWS_PRE, buf, out_len);
+		*taken = n;
+		*len = out_len;
+	}
+	free(buf);
+	return rc;
+}
+
 int conn_writeable(struct conn *c)
 {
-	struct out_msg *m;
+	struct out_queue *q = &c->out;
 	uint8_t ping[LWS_PRE + 8];
-	int n;
+	size_t taken = 0, len = 0, i;
+	int n, rc;
 
 	if (c->ping_due) {
 		c->ping_due = 0;
 		lc_random(ping + LWS_PRE, 8);
 		if (lws_write(c->wsi, ping + LWS_PRE, 8, LWS_WRITE_PING) < 8)
 			return -1;
-		if (c->out_head != NULL || c->closing)
+		if (q->len > 0 || c->closing)
 			lws_callback_on_writable(c->wsi);
 		return 0;
 	}
-	m = c->out_head;
-	if (m == NULL)
+	/* Deliveries due now travel in the same frame as the replies. */
+	conn_pump(c);
+	if (q->len == 0)
 		return c->closing ? -1 : 0;
-	n = lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_BINARY);
-	if (n < 0 || (size_t)n < m->len)
+	rc = pack_frame(c, &taken, &len);
+	if (rc != 0) {
+		log_err(TAG, "encoding a frame: %s", liaison_strerror(rc));
 		return -1;
-	c->out_head = m->next;
-	if (c->out_head == NULL)
-		c->out_tail = NULL;
-	c->out_bytes -= m->len;
-	free(m);
+	}
+	n = lws_write(c->wsi, c->relay->tx_buf + LWS_PRE, len, LWS_WRITE_BINARY);
+	if (n < 0 || (size_t)n < len)
+		return -1;
+	for (i = 0; i < taken; i++) {
+		item_free(q->items[q->head + i]);
+		c->out_bytes -= q->sizes[q->head + i];
+	}
+	q->head += taken;
+	q->len -= taken;
+	if (q->len == 0)
+		q->head = 0;
 	update_flow(c);
 	conn_pump(c);
-	if (c->out_head != NULL || c->closing)
+	if (q->len > 0 || c->closing)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }
@@ -396,7 +429,7 @@ void conn_keepalive(struct conn *c)
 	if (c->wsi == NULL || c->closing)
 		return;
 	if (!c->logged_in && time_now_ms() - c->connected_ms > RELAY_LOGIN_SECONDS * 1000ull &&
-	    c->out_head == NULL) {
+	    c->out.len == 0) {
 		conn_close_soon(c);
 		return;
 	}

@@ -198,6 +198,12 @@ static int relay_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
 	case LWS_CALLBACK_HTTP:
 		/* Only WebSocket upgrades are served. */
 		return -1;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/* The store's sync thread (or a signal) woke us: complete the
+		 * batches now durable. */
+		if (r != NULL && r->st != NULL)
+			store_flush(r->st);
+		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -225,6 +231,14 @@ void relay_schedule_flush(void *arg)
 {
 	struct relay *r = arg;
 	lws_sul_schedule(r->ctx, 0, &r->sul_flush, flush_cb, 0);
+}
+
+/* From the store's sync thread: lws_cancel_service is the one lws call
+ * that is safe there; the loop then gets LWS_CALLBACK_EVENT_WAIT_CANCELLED. */
+static void relay_wake(void *arg)
+{
+	struct relay *r = arg;
+	lws_cancel_service(r->ctx);
 }
 
 static void sweep_done(void *arg, int status)
@@ -326,6 +340,11 @@ int relay_run(const struct relay_config *cfg)
 	}
 	memcpy(r->data_dir, cfg->data_dir, strlen(cfg->data_dir) + 1);
 	r->expire_after_ms = cfg->expire_after_s * 1000;
+	r->tx_buf = malloc(LWS_PRE + WIRE_MAX_FRAME);
+	if (r->tx_buf == NULL) {
+		rc = LIAISON_ERR_NOMEM;
+		goto out;
+	}
 	r->max_per_address = cfg->max_per_address;
 	rc = datadir_path(cfg->data_dir, DATADIR_DB, db, sizeof(db));
 	if (rc == 0)
@@ -399,7 +418,9 @@ int relay_run(const struct relay_config *cfg)
 		goto out;
 	}
 
-	store_set_scheduler(r->st, relay_schedule_flush, r);
+	rc = store_set_scheduler(r->st, relay_schedule_flush, relay_wake, r);
+	if (rc != 0)
+		goto out;
 	lws_sul_schedule(r->ctx, 0, &r->sul_sweep, sweep_cb, 0);
 
 	memset(&sa, 0, sizeof(sa));
@@ -424,8 +445,12 @@ int relay_run(const struct relay_config *cfg)
 	}
 	rc = 0;
 out:
-	if (r->st != NULL)
+	if (r->st != NULL) {
+		/* The sync thread must be gone before the context it wakes. */
+		if (store_set_scheduler(r->st, NULL, NULL, NULL) != 0)
+			log_err(TAG, "stopping the store's sync thread failed");
 		store_flush(r->st);
+	}
 	signal_context_ptr = NULL;
 	if (r->ctx != NULL) {
 		lws_sul_cancel(&r->sul_flush);
@@ -437,6 +462,7 @@ out:
 	relay_dir_free(r);
 	sigprov_context_free(r->sig);
 	addr_free_all(r);
+	free(r->tx_buf);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	free(r);

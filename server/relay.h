@@ -57,10 +57,13 @@ int relay_run(const struct relay_config *cfg) LIAISON_WUR;
 
 /* ---- shared by the relay's files ---------------------------------------- */
 
-struct out_msg {
-	struct out_msg *next;
-	size_t len;
-	uint8_t buf[];				/* LWS_PRE headroom, then len bytes */
+/* Items waiting to be sent, oldest at head: the writeable callback packs as
+ * many as fit into one frame, so the replies and deliveries that became due
+ * together leave in one WebSocket message (one lws_write). */
+struct out_queue {
+	Liaison__Item **items;
+	size_t *sizes;				/* each item's encoded size, plus slack */
+	size_t head, len, cap;
 };
 
 struct relay;
@@ -80,8 +83,8 @@ struct conn {
 	uint8_t identity_key[STORE_KEY_BYTES];
 	uint8_t *rx;				/* a message being reassembled */
 	size_t rx_len, rx_cap;
-	struct out_msg *out_head, *out_tail;
-	size_t out_bytes;
+	struct out_queue out;
+	size_t out_bytes;			/* the sum of out.sizes */
 	int rx_paused;
 	int closing;				/* close once the queue is written */
 	int ping_due, awaiting_pong;
@@ -121,6 +124,7 @@ struct relay {
 	uint64_t expire_after_ms;
 	unsigned int max_per_address;
 	lws_sorted_usec_list_t sul_flush;
+	uint8_t *tx_buf;			/* LWS_PRE + WIRE_MAX_FRAME: the frame being written */
 	lws_sorted_usec_list_t sul_sweep;
 	struct conn *by_account[RELAY_ACCOUNT_BUCKETS];
 	struct addr_count *addrs[256];
@@ -139,8 +143,8 @@ void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
 /* lws closed it: unlinks it and drops lws's reference. */
 void conn_closed(struct conn *c);
-/* Encodes items into frames under the limit and queues them; takes and
- * frees the items. */
+/* Queues items to be sent in order (frames are cut at write time, under
+ * the limits); takes the items, freeing them on failure too. */
 int conn_queue_items(struct conn *c, Liaison__Item **items, size_t n) LIAISON_WUR;
 int conn_queue_error(struct conn *c, uint64_t id, int code) LIAISON_WUR;
 /* Sends what is queued, then closes. */

@@ -18,22 +18,35 @@
 struct store;
 
 /* status is 0 when everything staged before store_commit is on disk, or a
- * negative LIAISON_ERR_* when the batch was rolled back. */
+ * negative LIAISON_ERR_* when the batch was rolled back (or could not be
+ * made durable). */
 typedef void (*store_done_fn)(void *arg, int status);
 /* Asked to arrange one call of store_flush soon (end of the loop turn). */
 typedef void (*store_schedule_fn)(void *arg);
+/* Called from the store's sync thread when a sync finished: it must only
+ * wake the loop (lws_cancel_service), whose wakeup then calls store_flush. */
+typedef void (*store_wake_fn)(void *arg);
 
 /* Opens (create != 0: creates) the database at path and migrates it. */
 int store_open(const char *path, int create, struct store **out) LIAISON_WUR;
-/* Commits what is staged (store_flush) and closes; NULL is a no-op. */
+/* Commits what is staged, waits until it is durable, runs the completions
+ * and closes; NULL is a no-op. */
 void store_close(struct store *st);
-void store_set_scheduler(struct store *st, store_schedule_fn fn, void *arg);
+/* With fn and wake: batches are committed at the store_flush fn arranged
+ * and made durable on a sync thread while the loop goes on; they complete at
+ * a later store_flush, after wake. With NULL: the thread finishes its syncs
+ * and stops (wake is never called after this returns), and store_flush
+ * syncs before it returns. */
+int store_set_scheduler(struct store *st, store_schedule_fn fn, store_wake_fn wake,
+			void *arg) LIAISON_WUR;
 
-/* Calls done once everything staged so far is durable (or has failed).
- * With a scheduler, the batch completes at the next store_flush; without
- * one the caller calls store_flush itself. */
+/* Calls done once everything staged so far, and everything committed
+ * before, is durable (or has failed); completions run in the order they
+ * were registered. With a scheduler, the batch is committed at the next
+ * store_flush; without one the caller calls store_flush itself. */
 int store_commit(struct store *st, store_done_fn done, void *arg) LIAISON_WUR;
-/* Commits the staged batch and runs the completions registered for it. */
+/* Commits the staged batch and runs the completions of every batch now
+ * durable (without a sync thread: all of them). */
 void store_flush(struct store *st);
 
 /* Relay settings (the URL): small text values. */
@@ -140,10 +153,11 @@ int store_mailbox_put(struct store *st, const uint8_t sender[16], const uint8_t 
 		      const uint8_t message_id[16], uint32_t type,
 		      const uint8_t *ciphertext, size_t len, uint64_t now_ms,
 		      uint64_t *seq, int *duplicate) LIAISON_WUR;
-/* Calls fn for the recipient's committed messages after after_seq, oldest
+/* Calls fn for the recipient's durable messages after after_seq, oldest
  * first, until max_count messages or about max_bytes of ciphertext (at least
- * one message); fn returns 0 to go on. Staged, uncommitted messages are
- * never returned. *count gets how many were passed to fn. */
+ * one message); fn returns 0 to go on. Staged messages, and committed ones
+ * whose batch has not completed yet, are never returned. *count gets how
+ * many were passed to fn. */
 typedef int (*store_message_fn)(void *arg, const struct store_message *m);
 int store_mailbox_fetch(struct store *st, const uint8_t recipient[16], uint64_t after_seq,
 			size_t max_count, size_t max_bytes, store_message_fn fn, void *arg,

@@ -1,7 +1,22 @@
-/* The SQLite backend of server/store.h: WAL, synchronous=FULL, statements
- * prepared once, migrations by PRAGMA user_version. Writes go into one open
- * transaction per loop turn, committed by store_flush; it must never report
- * a batch done before its COMMIT returned. */
+/* The SQLite backend of server/store.h: WAL, statements prepared once,
+ * migrations by PRAGMA user_version. Writes go into one open transaction per
+ * loop turn, committed by store_flush and made durable by store_sync.c (group
+ * commit); it must never report a batch done, nor let Fetch see a message,
+ * before a sync that began after its COMMIT returned has finished.
+ *
+ * Why an acknowledgement is never earlier than durability, with
+ * synchronous=NORMAL: COMMIT appends the batch's frames to the WAL with
+ * write(2) and returns without syncing; only then is its generation handed
+ * to the sync thread, whose fdatasync of the WAL's inode (any descriptor
+ * flushes it) starts after that and so covers the frames. Recovery replays
+ * the longest prefix of frames whose chained checksums hold, so a durable
+ * batch is replayed with everything committed before it. A checkpoint (on
+ * the loop thread, inside a COMMIT or at close) syncs the WAL before it
+ * copies pages into the database and syncs the database after; the WAL is
+ * reset (frames overwritten from its start, under a new salt, with the new
+ * header synced) only after a checkpoint copied every frame. So a batch
+ * whose frames are overwritten before its own sync ran was already durable
+ * in the database; its completion still waits for that later sync. */
 #include "server/store.h"
 
 #include <stdlib.h>
@@ -11,9 +26,15 @@
 
 #include "protocol/crypto.h"
 #include "protocol/log.h"
+#include "server/store_sync.h"
 
 #define TAG "store"
 #define BUSY_TIMEOUT_MS 5000
+#define CACHE_KIB 65536			/* SQLite's page cache: the hot mailbox pages */
+#define CHECKPOINT_PAGES 10000		/* WAL pages before a checkpoint (about 40 MB) */
+#define ACCOUNT_BUCKETS 4096		/* the account cache's hash table */
+#define ACCOUNT_CACHE_MAX 65536		/* accounts cached before it is emptied */
+#define CLOSE_ROUNDS 16			/* flushes at close (completions may stage more) */
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
@@ -21,7 +42,7 @@ enum stmt_id {
 	S_INVITE_ADD, S_INVITE_GET, S_INVITE_USE, S_BOOTSTRAP_GET, S_BOOTSTRAP_MARK,
 	S_ACCOUNT_ADD, S_ACCOUNT_GET, S_ACCOUNT_REVOKE,
 	S_SPK_SET, S_SPK_GET, S_PK_ADD, S_PK_COUNT, S_PK_FIRST, S_PK_DEL,
-	S_SENT_ADD, S_MAIL_ADD, S_MAIL_FETCH, S_MAIL_ACK,
+	S_SENT_ADD, S_SENT_DEL, S_MAIL_ADD, S_MAIL_FETCH, S_MAIL_ACK,
 	S_EXPIRE_MAIL, S_EXPIRE_SENT,
 	S_COUNT_ACCOUNTS, S_COUNT_REVOKED, S_COUNT_QUEUED, S_MAX_SEQ,
 	S_DIR_ADD, S_DIR_HEAD_SET, S_DIR_SNAP_SET, S_DIR_VERSION, S_DIR_CHANGES, S_DIR_HEAD_GET,
@@ -62,6 +83,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_PK_DEL] = "DELETE FROM prekeys WHERE account = ?1 AND id = ?2",
 	[S_SENT_ADD] = "INSERT OR IGNORE INTO sent_ids(sender, message_id, received_at)"
 		       " VALUES (?1, ?2, ?3)",
+	[S_SENT_DEL] = "DELETE FROM sent_ids WHERE sender = ?1 AND message_id = ?2",
 	[S_MAIL_ADD] = "INSERT INTO mailbox(recipient, sender, message_id, type, ciphertext,"
 		       " received_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_MAIL_FETCH] = "SELECT seq, sender, message_id, type, ciphertext, received_at FROM mailbox"
@@ -143,19 +165,43 @@ struct completion {
 	void *arg;
 };
 
+/* A committed (or failed) batch waiting for the sync that covers it. */
+struct batch {
+	struct batch *next;
+	uint64_t gen;			/* complete once this generation is durable */
+	uint64_t seq;			/* highest mailbox seq it holds (0: none) */
+	int status;			/* nonzero: rolled back */
+	struct completion *done;
+	size_t n_done;
+};
+
+/* Accounts by id: the relay looks one up for every Send. Only rows read
+ * from the database go in; any write to an account drops its entry and any
+ * rollback empties the cache, so it never holds what was rolled back. */
+struct cached_account {
+	struct cached_account *next;
+	struct store_account a;
+};
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT_];
+	struct store_sync *sync;
 	int in_tx;
+	int tx_failed;			/* the open batch must roll back */
 	int scheduled;
 	store_schedule_fn schedule;
 	void *schedule_arg;
 	struct completion *pending;
 	size_t n_pending, cap_pending;
-	uint64_t committed_seq;		/* highest mailbox seq known to be on disk */
+	struct batch *wait_head, *wait_tail;
+	uint64_t gen;			/* generation of the last COMMIT */
+	uint64_t committed_seq;		/* highest mailbox seq known durable */
 	uint64_t batch_seq;		/* highest seq staged in the open batch */
 	uint64_t next_seq;		/* last mailbox seq handed out (never reused) */
 	uint64_t persisted_seq;		/* next_seq as the setting mail_seq holds it */
+	struct cached_account *accounts[ACCOUNT_BUCKETS];
+	size_t n_accounts;
 };
 
 static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
@@ -175,7 +221,70 @@ static void done_with(sqlite3_stmt *s)
 static int storage_err(struct store *st, const char *what)
 {
 	log_err(TAG, "%s: %s", what, sqlite3_errmsg(st->db));
+	/* Some errors (I/O, full disk) roll the whole transaction back: what
+	 * the batch staged before is gone, so none of it may be acknowledged. */
+	if (st->in_tx && sqlite3_get_autocommit(st->db))
+		st->tx_failed = 1;
 	return LIAISON_ERR_STORAGE;
+}
+
+/* ---- the account cache ----------------------------------------------- */
+
+static unsigned account_bucket(const uint8_t id[16])
+{
+	return (unsigned)(((unsigned)id[0] << 8 | id[1]) ^ ((unsigned)id[2] << 4)) % ACCOUNT_BUCKETS;
+}
+
+static void cache_clear(struct store *st)
+{
+	struct cached_account *e, *next;
+	size_t i;
+	for (i = 0; i < ACCOUNT_BUCKETS; i++) {
+		for (e = st->accounts[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+		st->accounts[i] = NULL;
+	}
+	st->n_accounts = 0;
+}
+
+static void cache_drop(struct store *st, const uint8_t id[16])
+{
+	struct cached_account **pp, *e;
+	for (pp = &st->accounts[account_bucket(id)]; (e = *pp) != NULL; pp = &e->next) {
+		if (memcmp(e->a.id, id, 16) == 0) {
+			*pp = e->next;
+			free(e);
+			st->n_accounts--;
+			return;
+		}
+	}
+}
+
+static const struct store_account *cache_find(const struct store *st, const uint8_t id[16])
+{
+	const struct cached_account *e;
+	for (e = st->accounts[account_bucket(id)]; e != NULL; e = e->next)
+		if (memcmp(e->a.id, id, 16) == 0)
+			return &e->a;
+	return NULL;
+}
+
+/* Best effort: a failed allocation only means no caching. */
+static void cache_put(struct store *st, const struct store_account *a)
+{
+	struct cached_account *e;
+	unsigned b = account_bucket(a->id);
+	if (st->n_accounts >= ACCOUNT_CACHE_MAX)
+		cache_clear(st);
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return;
+	e->a = *a;
+	e->next = st->accounts[b];
+	st->accounts[b] = e;
+	st->n_accounts++;
 }
 
 /* Runs a statement that returns no rows. */
@@ -221,6 +330,8 @@ static int column_text(sqlite3_stmt *s, int col, char *out, size_t outsz)
 static int tx_open(struct store *st)
 {
 	int rc;
+	if (st->tx_failed)
+		return LIAISON_ERR_STORAGE;
 	if (st->in_tx)
 		return 0;
 	rc = run(st, stmt(st, S_BEGIN), "begin");
@@ -242,11 +353,17 @@ static int op_end(struct store *st, int status)
 {
 	int rc;
 	if (status != 0) {
+		cache_clear(st);
 		rc = run(st, stmt(st, S_ROLLBACK_TO), "rollback to savepoint");
-		if (rc != 0)
+		if (rc != 0) {
+			/* Half an operation is staged: the batch must not commit. */
+			st->tx_failed = 1;
 			return rc;
+		}
 	}
 	rc = run(st, stmt(st, S_RELEASE), "release savepoint");
+	if (rc != 0)
+		st->tx_failed = 1;
 	return status != 0 ? status : rc;
 }
 
@@ -349,6 +466,27 @@ static int seq_persist(struct store *st)
 	return run(st, s, "recording the mailbox counter");
 }
 
+/* From here on COMMIT only writes the WAL, and durability is store_sync's
+ * fdatasync of it (the argument is at the top of this file). The
+ * migrations before ran under synchronous=FULL. */
+static int sync_open(struct store *st)
+{
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(st->db, "main"));
+	char pragma[160];
+	int rc;
+
+	if (wal == NULL || *wal == '\0')
+		return storage_err(st, "finding the write-ahead log");
+	rc = store_sync_open(wal, &st->sync);
+	if (rc != 0)
+		return rc;
+	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -%d;"
+		 " PRAGMA wal_autocheckpoint = %d;", CACHE_KIB, CHECKPOINT_PAGES);
+	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
+		return storage_err(st, "configuring the database");
+	return 0;
+}
+
 int store_open(const char *path, int create, struct store **out)
 {
 	struct store *st = NULL;
@@ -385,6 +523,9 @@ int store_open(const char *path, int create, struct store **out)
 	rc = seq_load(st);
 	if (rc != 0)
 		goto out;
+	rc = sync_open(st);
+	if (rc != 0)
+		goto out;
 	*out = st;
 	st = NULL;
 out:
@@ -397,20 +538,41 @@ void store_close(struct store *st)
 	int i;
 	if (st == NULL)
 		return;
-	if (st->db != NULL)
-		store_flush(st);
+	if (st->sync != NULL) {
+		/* Synchronous from here: every batch completes before we close. */
+		st->schedule = NULL;
+		store_sync_stop(st->sync);
+		for (i = 0; i < CLOSE_ROUNDS && (st->in_tx || st->n_pending > 0 ||
+						  st->wait_head != NULL); i++)
+			store_flush(st);
+		if (st->wait_head != NULL || st->n_pending > 0)
+			log_err(TAG, "closing with completions that never ran");
+	}
 	for (i = 0; i < S_COUNT_; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		log_err(TAG, "closing the database: %s", sqlite3_errmsg(st->db));
+	store_sync_close(st->sync);
+	cache_clear(st);
 	free(st->pending);
 	free(st);
 }
 
-void store_set_scheduler(struct store *st, store_schedule_fn fn, void *arg)
+int store_set_scheduler(struct store *st, store_schedule_fn fn, store_wake_fn wake, void *arg)
 {
+	int rc = 0;
+	if ((fn == NULL) != (wake == NULL))
+		return LIAISON_ERR_INVALID;
+	store_sync_stop(st->sync);
 	st->schedule = fn;
 	st->schedule_arg = arg;
+	if (wake != NULL)
+		rc = store_sync_start(st->sync, wake, arg);
+	if (rc != 0) {
+		st->schedule = NULL;
+		st->schedule_arg = NULL;
+	}
+	return rc;
 }
 
 int store_commit(struct store *st, store_done_fn done, void *arg)
@@ -433,40 +595,120 @@ int store_commit(struct store *st, store_done_fn done, void *arg)
 	return 0;
 }
 
-void store_flush(struct store *st)
+/* COMMITs the open transaction (0, or LIAISON_ERR_STORAGE after rolling
+ * it back); a new generation is handed to the sync thread. */
+static int commit_batch(struct store *st, uint64_t *seq)
 {
-	struct completion *list;
-	size_t n, i;
-	int status = 0;
+	uint64_t seq_staged = st->next_seq;
+	int status = st->tx_failed ? LIAISON_ERR_STORAGE : seq_persist(st);
 
-	st->scheduled = 0;
-	if (st->in_tx) {
-		uint64_t seq_staged = st->next_seq;
-
-		status = seq_persist(st);
-		st->in_tx = 0;
-		if (status == 0)
-			status = run(st, stmt(st, S_COMMIT), "commit");
-		if (status == 0)
-			st->persisted_seq = seq_staged;
-		if (status != 0) {
-			status = LIAISON_ERR_STORAGE;
-			if (!sqlite3_get_autocommit(st->db) &&
-			    run(st, stmt(st, S_ROLLBACK), "rollback") != 0)
-				log_err(TAG, "rollback after a failed commit failed");
-		} else if (st->batch_seq > st->committed_seq) {
-			st->committed_seq = st->batch_seq;
-		}
-		st->batch_seq = 0;
+	if (status == 0)
+		status = run(st, stmt(st, S_COMMIT), "commit");
+	st->in_tx = 0;
+	st->tx_failed = 0;
+	*seq = st->batch_seq;
+	st->batch_seq = 0;
+	if (status != 0) {
+		if (!sqlite3_get_autocommit(st->db) && run(st, stmt(st, S_ROLLBACK), "rollback") != 0)
+			log_err(TAG, "rollback after a failed commit failed");
+		cache_clear(st);
+		return LIAISON_ERR_STORAGE;
 	}
-	/* Completions may stage the next batch and register new ones. */
-	list = st->pending;
-	n = st->n_pending;
-	st->pending = NULL;
-	st->n_pending = st->cap_pending = 0;
+	st->persisted_seq = seq_staged;
+	st->gen++;
+	store_sync_request(st->sync, st->gen);
+	return 0;
+}
+
+static void run_completions(struct completion *list, size_t n, int status)
+{
+	size_t i;
 	for (i = 0; i < n; i++)
 		list[i].done(list[i].arg, status);
 	free(list);
+}
+
+static void reap(struct store *st);
+
+/* Closes the open batch: committed and queued behind the earlier ones. A
+ * batch that staged nothing still waits for the batches before it, whose
+ * state its replies may show. */
+static void close_batch(struct store *st)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+	uint64_t seq = 0;
+	int status = 0;
+
+	if (st->in_tx)
+		status = commit_batch(st, &seq);
+	if (b == NULL) {
+		/* No memory to queue it: wait for its sync here instead, and
+		 * complete the batches before it first. */
+		struct completion *list = st->pending;
+		size_t n = st->n_pending;
+		uint64_t durable = 0;
+
+		st->pending = NULL;
+		st->n_pending = st->cap_pending = 0;
+		store_sync_wait(st->sync, st->gen);
+		reap(st);
+		if (status == 0 && store_sync_durable(st->sync, &durable) != 0)
+			status = LIAISON_ERR_STORAGE;
+		if (status == 0 && seq > st->committed_seq)
+			st->committed_seq = seq;
+		run_completions(list, n, status);
+		return;
+	}
+	b->gen = st->gen;
+	b->seq = status == 0 ? seq : 0;
+	b->status = status;
+	b->done = st->pending;
+	b->n_done = st->n_pending;
+	st->pending = NULL;
+	st->n_pending = st->cap_pending = 0;
+	if (st->wait_tail != NULL)
+		st->wait_tail->next = b;
+	else
+		st->wait_head = b;
+	st->wait_tail = b;
+}
+
+/* Runs, in order, the batches whose generation a finished sync covers. */
+static void reap(struct store *st)
+{
+	uint64_t durable = 0;
+	int failed = store_sync_durable(st->sync, &durable);
+	struct batch *b;
+
+	while ((b = st->wait_head) != NULL && (b->gen <= durable || failed != 0)) {
+		int status = b->status;
+		st->wait_head = b->next;
+		if (st->wait_head == NULL)
+			st->wait_tail = NULL;
+		if (status == 0 && b->gen > durable)
+			status = LIAISON_ERR_STORAGE;	/* its sync failed */
+		/* Fetch sees a message only from here on: it is on disk. */
+		if (status == 0 && b->seq > st->committed_seq)
+			st->committed_seq = b->seq;
+		/* Completions may stage the next batch and register new ones. */
+		run_completions(b->done, b->n_done, status);
+		free(b);
+	}
+}
+
+/* Group commit: while a sync is in flight the open transaction stays open
+ * and gathers the next turns' writes (and their completions); it is
+ * committed when the sync finishes (the wake calls store_flush), which is
+ * as early as a new sync could have started anyway. Fewer, larger commits
+ * write fewer WAL frames and take fewer locks. */
+void store_flush(struct store *st)
+{
+	st->scheduled = 0;
+	reap(st);
+	if ((st->in_tx && !store_sync_busy(st->sync)) || (!st->in_tx && st->n_pending > 0)) {
+		close_batch(st);
+		reap(st);
+	}
 }
 
 int store_setting_get(struct store *st, const char *key, char *out, size_t outsz)
@@ -693,15 +935,22 @@ int store_enroll(struct store *st, const struct store_enrollment *e)
 	int rc = op_begin(st);
 	if (rc != 0)
 		return rc;
+	cache_drop(st, e->account);
 	return op_end(st, enroll_steps(st, e));
 }
 
 int store_account_get(struct store *st, const uint8_t id[16], struct store_account *out)
 {
-	sqlite3_stmt *s = stmt(st, S_ACCOUNT_GET);
+	const struct store_account *cached = cache_find(st, id);
+	sqlite3_stmt *s;
 	struct store_account a;
 	int rc;
 
+	if (cached != NULL) {
+		*out = *cached;
+		return 0;
+	}
+	s = stmt(st, S_ACCOUNT_GET);
 	memset(&a, 0, sizeof(a));
 	if (bind_blob(s, 1, id, 16) != 0) {
 		rc = LIAISON_ERR_STORAGE;
@@ -727,6 +976,7 @@ int store_account_get(struct store *st, const uint8_t id[16], struct store_accou
 	a.bootstrap = sqlite3_column_int(s, 4) != 0;
 	a.revoked = sqlite3_column_int(s, 5) != 0;
 	a.pre_directory = sqlite3_column_int(s, 6) != 0;
+	cache_put(st, &a);
 	*out = a;
 out:
 	done_with(s);
@@ -739,6 +989,7 @@ int store_account_revoke(struct store *st, const uint8_t id[16])
 	int rc = tx_open(st);
 	if (rc != 0)
 		return rc;
+	cache_drop(st, id);
 	s = stmt(st, S_ACCOUNT_REVOKE);
 	if (bind_blob(s, 1, id, 16) != 0) {
 		done_with(s);
@@ -884,12 +1135,24 @@ static int mailbox_put_steps(struct store *st, const uint8_t sender[16], const u
 		return LIAISON_ERR_STORAGE;
 	}
 	rc = run(st, s, "queueing a message");
-	if (rc == 0) {
-		st->next_seq = next;
-		*seq = next;
-		*duplicate = 0;
+	if (rc != 0) {
+		/* Undo the id, or a retry would pass for a duplicate of a
+		 * message never stored; failing that, the batch rolls back. */
+		if (st->tx_failed)
+			return rc;	/* the whole batch is gone already */
+		s = stmt(st, S_SENT_DEL);
+		if (bind_blob(s, 1, sender, 16) != 0 || bind_blob(s, 2, message_id, 16) != 0) {
+			done_with(s);
+			st->tx_failed = 1;
+		} else if (run(st, s, "undoing a message id") != 0) {
+			st->tx_failed = 1;
+		}
+		return rc;
 	}
-	return rc;
+	st->next_seq = next;
+	*seq = next;
+	*duplicate = 0;
+	return 0;
 }
 
 int store_mailbox_put(struct store *st, const uint8_t sender[16], const uint8_t recipient[16],
@@ -900,11 +1163,12 @@ int store_mailbox_put(struct store *st, const uint8_t sender[16], const uint8_t 
 	uint64_t new_seq = 0;
 	int dup = 0, rc;
 
-	rc = op_begin(st);
+	/* No savepoint: two statements, the second undone by hand on failure. */
+	rc = tx_open(st);
 	if (rc != 0)
 		return rc;
-	rc = op_end(st, mailbox_put_steps(st, sender, recipient, message_id, type, ciphertext,
-					  len, now_ms, &new_seq, &dup));
+	rc = mailbox_put_steps(st, sender, recipient, message_id, type, ciphertext, len, now_ms,
+			       &new_seq, &dup);
 	if (rc != 0)
 		return rc;
 	if (new_seq > st->batch_seq)
