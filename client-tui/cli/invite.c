@@ -15,13 +15,11 @@
 int cmd_invite(struct cli *cli, int argc, char **argv)
 {
 	const char *authority = NULL, *role_text = "member", *expires = "7d";
-	const char *country = NULL, *name = NULL, *timeout = NULL;
+	const char *timeout = NULL;
 	const struct cli_opt opts[] = {
 		{ "--authority", &authority, NULL },
 		{ "--role", &role_text, NULL },
 		{ "--expires", &expires, NULL },
-		{ "--country", &country, NULL },
-		{ "--name", &name, NULL },
 		{ "--timeout", &timeout, NULL },
 		{ NULL, NULL, NULL }
 	};
@@ -45,19 +43,13 @@ int cmd_invite(struct cli *cli, int argc, char **argv)
 		return err;
 	if (lifetime == 0)
 		return cli_fail(cli, "invite", LIAISON_ERR_USAGE, "--expires must be in the future");
-	if (country != NULL && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
-				country[1] < 'A' || country[1] > 'Z'))
-		return cli_fail(cli, "invite", LIAISON_ERR_USAGE,
-				"--country is two capital letters (ISO 3166-1)");
-	if (name != NULL && strlen(name) > LAYOUT_MAX_NAME)
-		return cli_fail(cli, "invite", LIAISON_ERR_TOO_BIG, "--name is too long");
 	if (timeout != NULL && (err = cli_seconds(cli, "--timeout", timeout, &wait)) != 0)
 		return err;
 	err = cli_open(cli, &h, &s);
 	if (err != 0)
 		return err;
-	/* --country and --name are accepted for older scripts: the invite
-	 * takes both from the directory's entry for the authority. */
+	/* The invite takes the authority's country and name from the
+	 * directory's entry for it. */
 	err = core_invite_mint(h, s, role, authority,
 			       time_now_ms() + lifetime * 1000, time_now_ms() + wait * 1000, &token);
 	if (err == LIAISON_ERR_NOT_FOUND) {

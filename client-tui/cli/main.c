@@ -25,7 +25,7 @@ static const struct cli_cmd commands[] = {
 	  "  Account, authority, role and own identity fingerprint.\n" },
 	{ "invite", cmd_invite,
 	  "usage: liaison invite --authority ID [--role member|secretariat] [--expires 7d]\n"
-	  "                      [--country CC] [--name NAME] [--timeout SECONDS]\n"
+	  "                      [--timeout SECONDS]\n"
 	  "  Secretariat only (role secretariat: the root holder only). Prints one token.\n" },
 	{ "send", cmd_send,
 	  "usage: liaison send ACCOUNT TEXT|- [--timeout SECONDS]\n"
