@@ -26,6 +26,7 @@
 
 #include "protocol/crypto.h"
 #include "protocol/log.h"
+#include "server/store_sqlite.h"
 #include "server/store_sync.h"
 
 #define TAG "store"
@@ -36,19 +37,6 @@
 #define ACCOUNT_CACHE_MAX 65536		/* accounts cached before it is emptied */
 #define CLOSE_ROUNDS 16			/* flushes at close (completions may stage more) */
 
-enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
-	S_SETTING_GET, S_SETTING_SET,
-	S_INVITE_ADD, S_INVITE_GET, S_INVITE_USE, S_BOOTSTRAP_GET, S_BOOTSTRAP_MARK,
-	S_ACCOUNT_ADD, S_ACCOUNT_GET, S_ACCOUNT_REVOKE,
-	S_SPK_SET, S_SPK_GET, S_PK_ADD, S_PK_COUNT, S_PK_FIRST, S_PK_DEL,
-	S_SENT_ADD, S_SENT_DEL, S_MAIL_ADD, S_MAIL_FETCH, S_MAIL_ACK,
-	S_EXPIRE_MAIL, S_EXPIRE_SENT,
-	S_COUNT_ACCOUNTS, S_COUNT_REVOKED, S_COUNT_QUEUED, S_MAX_SEQ,
-	S_DIR_ADD, S_DIR_HEAD_SET, S_DIR_SNAP_SET, S_DIR_VERSION, S_DIR_CHANGES, S_DIR_HEAD_GET,
-	S_DIR_SNAP_GET, S_ENROLLMENTS,
-	S_COUNT_
-};
 
 static const char *const stmt_sql[S_COUNT_] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -204,7 +192,12 @@ struct store {
 	size_t n_accounts;
 };
 
-static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+sqlite3 *sq_db(struct store *st)
+{
+	return st->db;
+}
+
+sqlite3_stmt *sq_stmt(struct store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = st->stmt[id];
 	sqlite3_reset(s);
@@ -212,13 +205,13 @@ static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
 	return s;
 }
 
-static void done_with(sqlite3_stmt *s)
+void sq_done(sqlite3_stmt *s)
 {
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 }
 
-static int storage_err(struct store *st, const char *what)
+int sq_err(struct store *st, const char *what)
 {
 	log_err(TAG, "%s: %s", what, sqlite3_errmsg(st->db));
 	/* Some errors (I/O, full disk) roll the whole transaction back: what
@@ -288,25 +281,25 @@ static void cache_put(struct store *st, const struct store_account *a)
 }
 
 /* Runs a statement that returns no rows. */
-static int run(struct store *st, sqlite3_stmt *s, const char *what)
+int sq_run(struct store *st, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
-	done_with(s);
+	sq_done(s);
 	if (rc != SQLITE_DONE) {
 		if (rc == SQLITE_CONSTRAINT)
 			return LIAISON_ERR_EXISTS;
-		return storage_err(st, what);
+		return sq_err(st, what);
 	}
 	return 0;
 }
 
-static int bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
+int sq_bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
 {
 	return sqlite3_bind_blob64(s, i, p, n, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : LIAISON_ERR_STORAGE;
 }
 
 /* Copies a blob column that must be exactly n bytes. */
-static int column_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n)
+int sq_column_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n)
 {
 	const void *p = sqlite3_column_blob(s, col);
 	if (p == NULL || (size_t)sqlite3_column_bytes(s, col) != n)
@@ -334,55 +327,55 @@ static int tx_open(struct store *st)
 		return LIAISON_ERR_STORAGE;
 	if (st->in_tx)
 		return 0;
-	rc = run(st, stmt(st, S_BEGIN), "begin");
+	rc = sq_run(st, sq_stmt(st, S_BEGIN), "begin");
 	if (rc == 0)
 		st->in_tx = 1;
 	return rc;
 }
 
 /* One operation inside the batch: all of it or none of it. */
-static int op_begin(struct store *st)
+int sq_op_begin(struct store *st)
 {
 	int rc = tx_open(st);
 	if (rc == 0)
-		rc = run(st, stmt(st, S_SAVEPOINT), "savepoint");
+		rc = sq_run(st, sq_stmt(st, S_SAVEPOINT), "savepoint");
 	return rc;
 }
 
-static int op_end(struct store *st, int status)
+int sq_op_end(struct store *st, int status)
 {
 	int rc;
 	if (status != 0) {
 		cache_clear(st);
-		rc = run(st, stmt(st, S_ROLLBACK_TO), "rollback to savepoint");
+		rc = sq_run(st, sq_stmt(st, S_ROLLBACK_TO), "rollback to savepoint");
 		if (rc != 0) {
 			/* Half an operation is staged: the batch must not commit. */
 			st->tx_failed = 1;
 			return rc;
 		}
 	}
-	rc = run(st, stmt(st, S_RELEASE), "release savepoint");
+	rc = sq_run(st, sq_stmt(st, S_RELEASE), "release savepoint");
 	if (rc != 0)
 		st->tx_failed = 1;
 	return status != 0 ? status : rc;
 }
 
-static int count_query(struct store *st, enum stmt_id id, const uint8_t *key, size_t keylen,
+int sq_count(struct store *st, enum stmt_id id, const uint8_t *key, size_t keylen,
 		       uint64_t *out)
 {
-	sqlite3_stmt *s = stmt(st, id);
+	sqlite3_stmt *s = sq_stmt(st, id);
 	int rc = 0;
-	if (key != NULL && bind_blob(s, 1, key, keylen) != 0) {
+	if (key != NULL && sq_bind_blob(s, 1, key, keylen) != 0) {
 		rc = LIAISON_ERR_STORAGE;
 		goto out;
 	}
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		rc = storage_err(st, "count");
+		rc = sq_err(st, "count");
 		goto out;
 	}
 	*out = (uint64_t)sqlite3_column_int64(s, 0);
 out:
-	done_with(s);
+	sq_done(s);
 	return rc;
 }
 
@@ -394,7 +387,7 @@ static int migrate(struct store *st)
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
-		rc = storage_err(st, "reading the schema version");
+		rc = sq_err(st, "reading the schema version");
 		goto out;
 	}
 	version = sqlite3_column_int(s, 0);
@@ -410,13 +403,13 @@ static int migrate(struct store *st)
 	for (i = version; i < SCHEMA_VERSION; i++) {
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", i + 1);
 		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-			rc = storage_err(st, "migration");
+			rc = sq_err(st, "migration");
 			goto out;
 		}
 		if (sqlite3_exec(st->db, migrations[i], NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			rc = storage_err(st, "migration");
+			rc = sq_err(st, "migration");
 			if (sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
 				log_err(TAG, "rollback of the migration failed");
 			goto out;
@@ -439,7 +432,7 @@ static int seq_load(struct store *st)
 	if (rc == 0) {
 		v = strtoull(text, &end, 10);
 		if (*text == '\0' || *end != '\0')
-			return storage_err(st, "reading the mailbox counter");
+			return sq_err(st, "reading the mailbox counter");
 	} else if (rc != LIAISON_ERR_NOT_FOUND) {
 		return rc;
 	}
@@ -457,13 +450,13 @@ static int seq_persist(struct store *st)
 	if (st->next_seq == st->persisted_seq)
 		return 0;
 	snprintf(text, sizeof(text), "%llu", (unsigned long long)st->next_seq);
-	s = stmt(st, S_SETTING_SET);
+	s = sq_stmt(st, S_SETTING_SET);
 	if (sqlite3_bind_text(s, 1, "mail_seq", -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		done_with(s);
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	return run(st, s, "recording the mailbox counter");
+	return sq_run(st, s, "recording the mailbox counter");
 }
 
 /* From here on COMMIT only writes the WAL, and durability is store_sync's
@@ -476,14 +469,14 @@ static int sync_open(struct store *st)
 	int rc;
 
 	if (wal == NULL || *wal == '\0')
-		return storage_err(st, "finding the write-ahead log");
+		return sq_err(st, "finding the write-ahead log");
 	rc = store_sync_open(wal, &st->sync);
 	if (rc != 0)
 		return rc;
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -%d;"
 		 " PRAGMA wal_autocheckpoint = %d;", CACHE_KIB, CHECKPOINT_PAGES);
 	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
-		return storage_err(st, "configuring the database");
+		return sq_err(st, "configuring the database");
 	return 0;
 }
 
@@ -498,13 +491,13 @@ int store_open(const char *path, int create, struct store **out)
 		return LIAISON_ERR_NOMEM;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		rc = st->db == NULL ? LIAISON_ERR_NOMEM :
-		     create ? storage_err(st, "open") : LIAISON_ERR_NOT_INITIALISED;
+		     create ? sq_err(st, "open") : LIAISON_ERR_NOT_INITIALISED;
 		goto out;
 	}
 	if (sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
 	    sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			 " PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = storage_err(st, "configuring the database");
+		rc = sq_err(st, "configuring the database");
 		goto out;
 	}
 	rc = migrate(st);
@@ -513,11 +506,11 @@ int store_open(const char *path, int create, struct store **out)
 	for (i = 0; i < S_COUNT_; i++) {
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &st->stmt[i], NULL) != SQLITE_OK) {
-			rc = storage_err(st, "preparing a statement");
+			rc = sq_err(st, "preparing a statement");
 			goto out;
 		}
 	}
-	rc = count_query(st, S_MAX_SEQ, NULL, 0, &st->committed_seq);
+	rc = sq_count(st, S_MAX_SEQ, NULL, 0, &st->committed_seq);
 	if (rc != 0)
 		goto out;
 	rc = seq_load(st);
@@ -603,13 +596,13 @@ static int commit_batch(struct store *st, uint64_t *seq)
 	int status = st->tx_failed ? LIAISON_ERR_STORAGE : seq_persist(st);
 
 	if (status == 0)
-		status = run(st, stmt(st, S_COMMIT), "commit");
+		status = sq_run(st, sq_stmt(st, S_COMMIT), "commit");
 	st->in_tx = 0;
 	st->tx_failed = 0;
 	*seq = st->batch_seq;
 	st->batch_seq = 0;
 	if (status != 0) {
-		if (!sqlite3_get_autocommit(st->db) && run(st, stmt(st, S_ROLLBACK), "rollback") != 0)
+		if (!sqlite3_get_autocommit(st->db) && sq_run(st, sq_stmt(st, S_ROLLBACK), "rollback") != 0)
 			log_err(TAG, "rollback after a failed commit failed");
 		cache_clear(st);
 		return LIAISON_ERR_STORAGE;
@@ -713,7 +706,7 @@ void store_flush(struct store *st)
 
 int store_setting_get(struct store *st, const char *key, char *out, size_t outsz)
 {
-	sqlite3_stmt *s = stmt(st, S_SETTING_GET);
+	sqlite3_stmt *s = sq_stmt(st, S_SETTING_GET);
 	int rc;
 	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
 		rc = LIAISON_ERR_STORAGE;
@@ -725,12 +718,12 @@ int store_setting_get(struct store *st, const char *key, char *out, size_t outsz
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
-		rc = storage_err(st, "reading a setting");
+		rc = sq_err(st, "reading a setting");
 		goto out;
 	}
 	rc = column_text(s, 0, out, outsz);
 out:
-	done_with(s);
+	sq_done(s);
 	return rc;
 }
 
@@ -743,13 +736,13 @@ int store_setting_set(struct store *st, const char *key, const char *value)
 	rc = tx_open(st);
 	if (rc != 0)
 		return rc;
-	s = stmt(st, S_SETTING_SET);
+	s = sq_stmt(st, S_SETTING_SET);
 	if (sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 2, value, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		done_with(s);
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	return run(st, s, "writing a setting");
+	return sq_run(st, s, "writing a setting");
 }
 
 int store_invite_add(struct store *st, const struct store_invite *inv)
@@ -758,23 +751,23 @@ int store_invite_add(struct store *st, const struct store_invite *inv)
 	int rc = tx_open(st);
 	if (rc != 0)
 		return rc;
-	s = stmt(st, S_INVITE_ADD);
-	if (bind_blob(s, 1, inv->id, sizeof(inv->id)) != 0 ||
-	    bind_blob(s, 2, inv->redeem_hash, sizeof(inv->redeem_hash)) != 0 ||
+	s = sq_stmt(st, S_INVITE_ADD);
+	if (sq_bind_blob(s, 1, inv->id, sizeof(inv->id)) != 0 ||
+	    sq_bind_blob(s, 2, inv->redeem_hash, sizeof(inv->redeem_hash)) != 0 ||
 	    sqlite3_bind_int(s, 3, inv->role) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 4, inv->authority, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 5, (sqlite3_int64)inv->expires) != SQLITE_OK ||
 	    sqlite3_bind_int(s, 6, inv->bootstrap ? 1 : 0) != SQLITE_OK) {
-		done_with(s);
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	return run(st, s, "adding an invite");
+	return sq_run(st, s, "adding an invite");
 }
 
 int store_bootstrap_redeemed(struct store *st, int *redeemed)
 {
 	uint64_t n = 0;
-	int rc = count_query(st, S_BOOTSTRAP_GET, NULL, 0, &n);
+	int rc = sq_count(st, S_BOOTSTRAP_GET, NULL, 0, &n);
 	if (rc == 0)
 		*redeemed = n > 0;
 	return rc;
@@ -783,12 +776,12 @@ int store_bootstrap_redeemed(struct store *st, int *redeemed)
 int store_invite_check(struct store *st, const uint8_t id[16], const uint8_t redeem_hash[32],
 		       uint64_t now_ms, struct store_invite *out)
 {
-	sqlite3_stmt *s = stmt(st, S_INVITE_GET);
+	sqlite3_stmt *s = sq_stmt(st, S_INVITE_GET);
 	struct store_invite inv;
 	int rc, used, redeemed;
 
 	memset(&inv, 0, sizeof(inv));
-	if (bind_blob(s, 1, id, 16) != 0) {
+	if (sq_bind_blob(s, 1, id, 16) != 0) {
 		rc = LIAISON_ERR_STORAGE;
 		goto out;
 	}
@@ -798,11 +791,11 @@ int store_invite_check(struct store *st, const uint8_t id[16], const uint8_t red
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
-		rc = storage_err(st, "reading an invite");
+		rc = sq_err(st, "reading an invite");
 		goto out;
 	}
 	memcpy(inv.id, id, 16);
-	rc = column_fixed(s, 0, inv.redeem_hash, sizeof(inv.redeem_hash));
+	rc = sq_column_fixed(s, 0, inv.redeem_hash, sizeof(inv.redeem_hash));
 	if (rc == 0)
 		rc = column_text(s, 2, inv.authority, sizeof(inv.authority));
 	if (rc != 0)
@@ -811,7 +804,7 @@ int store_invite_check(struct store *st, const uint8_t id[16], const uint8_t red
 	inv.expires = (uint64_t)sqlite3_column_int64(s, 3);
 	inv.bootstrap = sqlite3_column_int(s, 4) != 0;
 	used = sqlite3_column_int(s, 5) != 0;
-	done_with(s);
+	sq_done(s);
 	if (!lc_equal(inv.redeem_hash, redeem_hash, 32)) {
 		rc = LIAISON_ERR_BAD_INVITE;
 		goto out;
@@ -836,21 +829,21 @@ int store_invite_check(struct store *st, const uint8_t id[16], const uint8_t red
 	*out = inv;
 	rc = 0;
 out:
-	done_with(s);
+	sq_done(s);
 	return rc;
 }
 
 static int put_signed_prekey(struct store *st, const uint8_t account[16],
 			     const struct store_signed_prekey *spk)
 {
-	sqlite3_stmt *s = stmt(st, S_SPK_SET);
-	if (bind_blob(s, 1, account, 16) != 0 || sqlite3_bind_int64(s, 2, spk->id) != SQLITE_OK ||
-	    bind_blob(s, 3, spk->public_key, sizeof(spk->public_key)) != 0 ||
-	    bind_blob(s, 4, spk->signature, sizeof(spk->signature)) != 0) {
-		done_with(s);
+	sqlite3_stmt *s = sq_stmt(st, S_SPK_SET);
+	if (sq_bind_blob(s, 1, account, 16) != 0 || sqlite3_bind_int64(s, 2, spk->id) != SQLITE_OK ||
+	    sq_bind_blob(s, 3, spk->public_key, sizeof(spk->public_key)) != 0 ||
+	    sq_bind_blob(s, 4, spk->signature, sizeof(spk->signature)) != 0) {
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	return run(st, s, "storing a signed prekey");
+	return sq_run(st, s, "storing a signed prekey");
 }
 
 static int put_prekeys(struct store *st, const uint8_t account[16],
@@ -861,18 +854,18 @@ static int put_prekeys(struct store *st, const uint8_t account[16],
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		sqlite3_stmt *s = stmt(st, S_PK_ADD);
-		if (bind_blob(s, 1, account, 16) != 0 ||
+		sqlite3_stmt *s = sq_stmt(st, S_PK_ADD);
+		if (sq_bind_blob(s, 1, account, 16) != 0 ||
 		    sqlite3_bind_int64(s, 2, prekeys[i].id) != SQLITE_OK ||
-		    bind_blob(s, 3, prekeys[i].public_key, sizeof(prekeys[i].public_key)) != 0) {
-			done_with(s);
+		    sq_bind_blob(s, 3, prekeys[i].public_key, sizeof(prekeys[i].public_key)) != 0) {
+			sq_done(s);
 			return LIAISON_ERR_STORAGE;
 		}
-		rc = run(st, s, "storing a prekey");
+		rc = sq_run(st, s, "storing a prekey");
 		if (rc != 0)
 			return rc;
 	}
-	rc = count_query(st, S_PK_COUNT, account, 16, &count);
+	rc = sq_count(st, S_PK_COUNT, account, 16, &count);
 	if (rc == 0 && count > STORE_MAX_PREKEYS)
 		rc = LIAISON_ERR_TOO_BIG;
 	return rc;
@@ -883,45 +876,45 @@ static int enroll_steps(struct store *st, const struct store_enrollment *e)
 	sqlite3_stmt *s;
 	int rc;
 
-	s = stmt(st, S_INVITE_USE);
-	if (bind_blob(s, 1, e->invite_id, 16) != 0) {
-		done_with(s);
+	s = sq_stmt(st, S_INVITE_USE);
+	if (sq_bind_blob(s, 1, e->invite_id, 16) != 0) {
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	rc = run(st, s, "marking the invite used");
+	rc = sq_run(st, s, "marking the invite used");
 	if (rc != 0)
 		return rc;
 	if (sqlite3_changes(st->db) != 1)
 		return LIAISON_ERR_USED;
 	if (e->bootstrap) {
-		s = stmt(st, S_BOOTSTRAP_MARK);
-		if (bind_blob(s, 1, e->invite_id, 16) != 0) {
-			done_with(s);
+		s = sq_stmt(st, S_BOOTSTRAP_MARK);
+		if (sq_bind_blob(s, 1, e->invite_id, 16) != 0) {
+			sq_done(s);
 			return LIAISON_ERR_STORAGE;
 		}
-		rc = run(st, s, "marking the bootstrap redeemed");
+		rc = sq_run(st, s, "marking the bootstrap redeemed");
 		if (rc == LIAISON_ERR_EXISTS)
 			return LIAISON_ERR_USED;
 		if (rc != 0)
 			return rc;
 	}
-	s = stmt(st, S_ACCOUNT_ADD);
-	if (bind_blob(s, 1, e->account, 16) != 0 ||
-	    bind_blob(s, 2, e->identity_key, sizeof(e->identity_key)) != 0 ||
+	s = sq_stmt(st, S_ACCOUNT_ADD);
+	if (sq_bind_blob(s, 1, e->account, 16) != 0 ||
+	    sq_bind_blob(s, 2, e->identity_key, sizeof(e->identity_key)) != 0 ||
 	    sqlite3_bind_int64(s, 3, e->registration_id) != SQLITE_OK ||
 	    sqlite3_bind_int(s, 4, e->role) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 5, e->authority, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    bind_blob(s, 6, e->enrollment, e->enrollment_len) != 0 ||
-	    bind_blob(s, 7, e->signature, sizeof(e->signature)) != 0 ||
-	    bind_blob(s, 8, e->bind_mac, sizeof(e->bind_mac)) != 0 ||
-	    bind_blob(s, 9, e->invite_id, 16) != 0 ||
+	    sq_bind_blob(s, 6, e->enrollment, e->enrollment_len) != 0 ||
+	    sq_bind_blob(s, 7, e->signature, sizeof(e->signature)) != 0 ||
+	    sq_bind_blob(s, 8, e->bind_mac, sizeof(e->bind_mac)) != 0 ||
+	    sq_bind_blob(s, 9, e->invite_id, 16) != 0 ||
 	    sqlite3_bind_int(s, 10, e->bootstrap ? 1 : 0) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 11, (sqlite3_int64)e->enrolled_at) != SQLITE_OK ||
 	    sqlite3_bind_int(s, 12, e->pre_directory ? 1 : 0) != SQLITE_OK) {
-		done_with(s);
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	rc = run(st, s, "storing the account");
+	rc = sq_run(st, s, "storing the account");
 	if (rc != 0)
 		return rc;
 	rc = put_signed_prekey(st, e->account, &e->signed_prekey);
@@ -932,11 +925,11 @@ static int enroll_steps(struct store *st, const struct store_enrollment *e)
 
 int store_enroll(struct store *st, const struct store_enrollment *e)
 {
-	int rc = op_begin(st);
+	int rc = sq_op_begin(st);
 	if (rc != 0)
 		return rc;
 	cache_drop(st, e->account);
-	return op_end(st, enroll_steps(st, e));
+	return sq_op_end(st, enroll_steps(st, e));
 }
 
 int store_account_get(struct store *st, const uint8_t id[16], struct store_account *out)
@@ -950,9 +943,9 @@ int store_account_get(struct store *st, const uint8_t id[16], struct store_accou
 		*out = *cached;
 		return 0;
 	}
-	s = stmt(st, S_ACCOUNT_GET);
+	s = sq_stmt(st, S_ACCOUNT_GET);
 	memset(&a, 0, sizeof(a));
-	if (bind_blob(s, 1, id, 16) != 0) {
+	if (sq_bind_blob(s, 1, id, 16) != 0) {
 		rc = LIAISON_ERR_STORAGE;
 		goto out;
 	}
@@ -962,11 +955,11 @@ int store_account_get(struct store *st, const uint8_t id[16], struct store_accou
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
-		rc = storage_err(st, "reading an account");
+		rc = sq_err(st, "reading an account");
 		goto out;
 	}
 	memcpy(a.id, id, 16);
-	rc = column_fixed(s, 0, a.identity_key, sizeof(a.identity_key));
+	rc = sq_column_fixed(s, 0, a.identity_key, sizeof(a.identity_key));
 	if (rc == 0)
 		rc = column_text(s, 3, a.authority, sizeof(a.authority));
 	if (rc != 0)
@@ -979,7 +972,7 @@ int store_account_get(struct store *st, const uint8_t id[16], struct store_accou
 	cache_put(st, &a);
 	*out = a;
 out:
-	done_with(s);
+	sq_done(s);
 	return rc;
 }
 
@@ -990,12 +983,12 @@ int store_account_revoke(struct store *st, const uint8_t id[16])
 	if (rc != 0)
 		return rc;
 	cache_drop(st, id);
-	s = stmt(st, S_ACCOUNT_REVOKE);
-	if (bind_blob(s, 1, id, 16) != 0) {
-		done_with(s);
+	s = sq_stmt(st, S_ACCOUNT_REVOKE);
+	if (sq_bind_blob(s, 1, id, 16) != 0) {
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	rc = run(st, s, "revoking an account");
+	rc = sq_run(st, s, "revoking an account");
 	if (rc == 0 && sqlite3_changes(st->db) == 0)
 		rc = LIAISON_ERR_NOT_FOUND;
 	return rc;
@@ -1008,20 +1001,20 @@ int store_prekeys_put(struct store *st, const uint8_t account[16],
 	int rc;
 	if (n > STORE_MAX_PREKEYS)
 		return LIAISON_ERR_TOO_BIG;
-	rc = op_begin(st);
+	rc = sq_op_begin(st);
 	if (rc != 0)
 		return rc;
 	if (spk != NULL)
 		rc = put_signed_prekey(st, account, spk);
 	if (rc == 0)
 		rc = put_prekeys(st, account, prekeys, n);
-	return op_end(st, rc);
+	return sq_op_end(st, rc);
 }
 
 int store_prekeys_count(struct store *st, const uint8_t account[16], uint32_t *left)
 {
 	uint64_t n = 0;
-	int rc = count_query(st, S_PK_COUNT, account, 16, &n);
+	int rc = sq_count(st, S_PK_COUNT, account, 16, &n);
 	if (rc == 0)
 		*left = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 	return rc;
@@ -1029,35 +1022,35 @@ int store_prekeys_count(struct store *st, const uint8_t account[16], uint32_t *l
 
 static int take_prekey(struct store *st, const uint8_t account[16], struct store_bundle *b)
 {
-	sqlite3_stmt *s = stmt(st, S_PK_FIRST);
+	sqlite3_stmt *s = sq_stmt(st, S_PK_FIRST);
 	int rc;
-	if (bind_blob(s, 1, account, 16) != 0) {
-		done_with(s);
+	if (sq_bind_blob(s, 1, account, 16) != 0) {
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
-		done_with(s);
+		sq_done(s);
 		return 0;
 	}
 	if (rc != SQLITE_ROW) {
-		done_with(s);
-		return storage_err(st, "reading a prekey");
+		sq_done(s);
+		return sq_err(st, "reading a prekey");
 	}
 	b->prekey.id = (uint32_t)sqlite3_column_int64(s, 0);
-	rc = column_fixed(s, 1, b->prekey.public_key, sizeof(b->prekey.public_key));
-	done_with(s);
+	rc = sq_column_fixed(s, 1, b->prekey.public_key, sizeof(b->prekey.public_key));
+	sq_done(s);
 	if (rc != 0)
 		return rc;
 	rc = tx_open(st);
 	if (rc != 0)
 		return rc;
-	s = stmt(st, S_PK_DEL);
-	if (bind_blob(s, 1, account, 16) != 0 || sqlite3_bind_int64(s, 2, b->prekey.id) != SQLITE_OK) {
-		done_with(s);
+	s = sq_stmt(st, S_PK_DEL);
+	if (sq_bind_blob(s, 1, account, 16) != 0 || sqlite3_bind_int64(s, 2, b->prekey.id) != SQLITE_OK) {
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	rc = run(st, s, "consuming a prekey");
+	rc = sq_run(st, s, "consuming a prekey");
 	if (rc == 0)
 		b->has_prekey = 1;
 	return rc;
@@ -1066,31 +1059,31 @@ static int take_prekey(struct store *st, const uint8_t account[16], struct store
 int store_bundle_take(struct store *st, const uint8_t account[16], struct store_bundle *out,
 		      uint32_t *left)
 {
-	sqlite3_stmt *s = stmt(st, S_SPK_GET);
+	sqlite3_stmt *s = sq_stmt(st, S_SPK_GET);
 	struct store_bundle b;
 	uint32_t n = 0;
 	int rc;
 
 	memset(&b, 0, sizeof(b));
-	if (bind_blob(s, 1, account, 16) != 0) {
+	if (sq_bind_blob(s, 1, account, 16) != 0) {
 		rc = LIAISON_ERR_STORAGE;
 		goto out;
 	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		b.signed_prekey.id = (uint32_t)sqlite3_column_int64(s, 0);
-		rc = column_fixed(s, 1, b.signed_prekey.public_key, sizeof(b.signed_prekey.public_key));
+		rc = sq_column_fixed(s, 1, b.signed_prekey.public_key, sizeof(b.signed_prekey.public_key));
 		if (rc == 0)
-			rc = column_fixed(s, 2, b.signed_prekey.signature,
+			rc = sq_column_fixed(s, 2, b.signed_prekey.signature,
 					  sizeof(b.signed_prekey.signature));
 		if (rc != 0)
 			goto out;
 		b.has_signed_prekey = 1;
 	} else if (rc != SQLITE_DONE) {
-		rc = storage_err(st, "reading a signed prekey");
+		rc = sq_err(st, "reading a signed prekey");
 		goto out;
 	}
-	done_with(s);
+	sq_done(s);
 	rc = take_prekey(st, account, &b);
 	if (rc == 0)
 		rc = store_prekeys_count(st, account, &n);
@@ -1099,7 +1092,7 @@ int store_bundle_take(struct store *st, const uint8_t account[16], struct store_
 	*out = b;
 	*left = n;
 out:
-	done_with(s);
+	sq_done(s);
 	return rc;
 }
 
@@ -1108,43 +1101,43 @@ static int mailbox_put_steps(struct store *st, const uint8_t sender[16], const u
 			     const uint8_t *ciphertext, size_t len, uint64_t now_ms,
 			     uint64_t *seq, int *duplicate)
 {
-	sqlite3_stmt *s = stmt(st, S_SENT_ADD);
+	sqlite3_stmt *s = sq_stmt(st, S_SENT_ADD);
 	uint64_t next = st->next_seq + 1;
 	int rc;
 
 	/* One statement both records the id and tells a duplicate apart. */
-	if (bind_blob(s, 1, sender, 16) != 0 || bind_blob(s, 2, message_id, 16) != 0 ||
+	if (sq_bind_blob(s, 1, sender, 16) != 0 || sq_bind_blob(s, 2, message_id, 16) != 0 ||
 	    sqlite3_bind_int64(s, 3, (sqlite3_int64)now_ms) != SQLITE_OK) {
-		done_with(s);
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	rc = run(st, s, "recording a message id");
+	rc = sq_run(st, s, "recording a message id");
 	if (rc != 0)
 		return rc;
 	if (sqlite3_changes(st->db) == 0) {
 		*duplicate = 1;
 		return 0;
 	}
-	s = stmt(st, S_MAIL_ADD);
-	if (bind_blob(s, 1, recipient, 16) != 0 || bind_blob(s, 2, sender, 16) != 0 ||
-	    bind_blob(s, 3, message_id, 16) != 0 || sqlite3_bind_int64(s, 4, type) != SQLITE_OK ||
-	    bind_blob(s, 5, ciphertext, len) != 0 ||
+	s = sq_stmt(st, S_MAIL_ADD);
+	if (sq_bind_blob(s, 1, recipient, 16) != 0 || sq_bind_blob(s, 2, sender, 16) != 0 ||
+	    sq_bind_blob(s, 3, message_id, 16) != 0 || sqlite3_bind_int64(s, 4, type) != SQLITE_OK ||
+	    sq_bind_blob(s, 5, ciphertext, len) != 0 ||
 	    sqlite3_bind_int64(s, 6, (sqlite3_int64)now_ms) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 7, (sqlite3_int64)next) != SQLITE_OK) {
-		done_with(s);
+		sq_done(s);
 		return LIAISON_ERR_STORAGE;
 	}
-	rc = run(st, s, "queueing a message");
+	rc = sq_run(st, s, "queueing a message");
 	if (rc != 0) {
 		/* Undo the id, or a retry would pass for a duplicate of a
 		 * message never stored; failing that, the batch rolls back. */
 		if (st->tx_failed)
 			return rc;	/* the whole batch is gone already */
-		s = stmt(st, S_SENT_DEL);
-		if (bind_blob(s, 1, sender, 16) != 0 || bind_blob(s, 2, message_id, 16) != 0) {
-			done_with(s);
+		s = sq_stmt(st, S_SENT_DEL);
+		if (sq_bind_blob(s, 1, sender, 16) != 0 || sq_bind_blob(s, 2, message_id, 16) != 0) {
+			sq_done(s);
 			st->tx_failed = 1;
-		} else if (run(st, s, "undoing a message id") != 0) {
+		} else if (sq_run(st, s, "undoing a message id") != 0) {
 			st->tx_failed = 1;
 		}
 		return rc;
@@ -1182,12 +1175,12 @@ int store_mailbox_fetch(struct store *st, const uint8_t recipient[16], uint64_t 
 			size_t max_count, size_t max_bytes, store_message_fn fn, void *arg,
 			size_t *count)
 {
-	sqlite3_stmt *s = stmt(st, S_MAIL_FETCH);
+	sqlite3_stmt *s = sq_stmt(st, S_MAIL_FETCH);
 	struct store_message m;
 	size_t n = 0, bytes = 0;
 	int rc;
 
-	if (bind_blob(s, 1, recipient, 16) != 0 ||
+	if (sq_bind_blob(s, 1, recipient, 16) != 0 ||
 	    sqlite3_bind_int64(s, 2, (sqlite3_int64)after_seq) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 3, (sqlite3_int64)st->committed_seq) != SQLITE_OK ||
 	    sqlite3_bind_int64(s, 4, (sqlite3_int64)max_count) != SQLITE_OK) {
@@ -1201,14 +1194,14 @@ int store_mailbox_fetch(struct store *st, const uint8_t recipient[16], uint64_t 
 			break;
 		}
 		if (rc != SQLITE_ROW) {
-			rc = storage_err(st, "reading the mailbox");
+			rc = sq_err(st, "reading the mailbox");
 			goto out;
 		}
 		memset(&m, 0, sizeof(m));
 		m.seq = (uint64_t)sqlite3_column_int64(s, 0);
-		rc = column_fixed(s, 1, m.sender, sizeof(m.sender));
+		rc = sq_column_fixed(s, 1, m.sender, sizeof(m.sender));
 		if (rc == 0)
-			rc = column_fixed(s, 2, m.message_id, sizeof(m.message_id));
+			rc = sq_column_fixed(s, 2, m.message_id, sizeof(m.message_id));
 		if (rc != 0)
 			goto out;
 		m.type = (uint32_t)sqlite3_column_int64(s, 3);
@@ -1225,7 +1218,7 @@ int store_mailbox_fetch(struct store *st, const uint8_t recipient[16], uint64_t 
 	}
 	*count = n;
 out:
-	done_with(s);
+	sq_done(s);
 	return rc;
 }
 
@@ -1234,13 +1227,13 @@ int store_mailbox_ack(struct store *st, const uint8_t recipient[16], const uint6
 	size_t i;
 	int rc = tx_open(st);
 	for (i = 0; rc == 0 && i < n; i++) {
-		sqlite3_stmt *s = stmt(st, S_MAIL_ACK);
-		if (bind_blob(s, 1, recipient, 16) != 0 ||
+		sqlite3_stmt *s = sq_stmt(st, S_MAIL_ACK);
+		if (sq_bind_blob(s, 1, recipient, 16) != 0 ||
 		    sqlite3_bind_int64(s, 2, (sqlite3_int64)seqs[i]) != SQLITE_OK) {
-			done_with(s);
+			sq_done(s);
 			return LIAISON_ERR_STORAGE;
 		}
-		rc = run(st, s, "deleting a delivered message");
+		rc = sq_run(st, s, "deleting a delivered message");
 	}
 	return rc;
 }
@@ -1249,26 +1242,26 @@ int store_expire(struct store *st, uint64_t cutoff_ms, uint64_t *removed)
 {
 	sqlite3_stmt *s;
 	uint64_t n;
-	int rc = op_begin(st);
+	int rc = sq_op_begin(st);
 	if (rc != 0)
 		return rc;
-	s = stmt(st, S_EXPIRE_MAIL);
+	s = sq_stmt(st, S_EXPIRE_MAIL);
 	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)cutoff_ms) != SQLITE_OK) {
-		done_with(s);
-		return op_end(st, LIAISON_ERR_STORAGE);
+		sq_done(s);
+		return sq_op_end(st, LIAISON_ERR_STORAGE);
 	}
-	rc = run(st, s, "expiring messages");
+	rc = sq_run(st, s, "expiring messages");
 	n = (uint64_t)sqlite3_changes(st->db);
 	if (rc == 0) {
-		s = stmt(st, S_EXPIRE_SENT);
+		s = sq_stmt(st, S_EXPIRE_SENT);
 		if (sqlite3_bind_int64(s, 1, (sqlite3_int64)cutoff_ms) != SQLITE_OK) {
-			done_with(s);
+			sq_done(s);
 			rc = LIAISON_ERR_STORAGE;
 		} else {
-			rc = run(st, s, "expiring message ids");
+			rc = sq_run(st, s, "expiring message ids");
 		}
 	}
-	rc = op_end(st, rc);
+	rc = sq_op_end(st, rc);
 	if (rc == 0)
 		*removed = n;
 	return rc;
@@ -1279,267 +1272,15 @@ int store_status(struct store *st, struct store_status *out)
 	struct store_status s;
 	int rc;
 	memset(&s, 0, sizeof(s));
-	rc = count_query(st, S_COUNT_ACCOUNTS, NULL, 0, &s.accounts);
+	rc = sq_count(st, S_COUNT_ACCOUNTS, NULL, 0, &s.accounts);
 	if (rc == 0)
-		rc = count_query(st, S_COUNT_REVOKED, NULL, 0, &s.revoked);
+		rc = sq_count(st, S_COUNT_REVOKED, NULL, 0, &s.revoked);
 	if (rc == 0)
-		rc = count_query(st, S_COUNT_QUEUED, NULL, 0, &s.queued);
+		rc = sq_count(st, S_COUNT_QUEUED, NULL, 0, &s.queued);
 	if (rc == 0)
-		rc = count_query(st, S_DIR_VERSION, NULL, 0, &s.directory_version);
+		rc = sq_count(st, S_DIR_VERSION, NULL, 0, &s.directory_version);
 	if (rc == 0)
 		*out = s;
 	return rc;
 }
 
-/* ---- the directory --------------------------------------------------- */
-
-static int put_record(struct store *st, enum stmt_id id, uint64_t version, const uint8_t *rec,
-		      size_t len, const uint8_t *state, size_t state_len, const char *what)
-{
-	sqlite3_stmt *s = stmt(st, id);
-	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)version) != SQLITE_OK ||
-	    bind_blob(s, 2, rec, len) != 0 ||
-	    (state != NULL && bind_blob(s, 3, state, state_len) != 0)) {
-		done_with(s);
-		return LIAISON_ERR_STORAGE;
-	}
-	return run(st, s, what);
-}
-
-static int dir_publish_steps(struct store *st, const struct store_dir_publish *p)
-{
-	uint64_t current = 0;
-	size_t i;
-	int rc;
-
-	rc = count_query(st, S_DIR_VERSION, NULL, 0, &current);
-	if (rc != 0)
-		return rc;
-	if (p->n_changes > 0 && p->first_version != current + 1)
-		return LIAISON_ERR_CHAIN;
-	for (i = 0; i < p->n_changes; i++) {
-		if (p->change_lens[i] == 0 || p->change_lens[i] > STORE_DIR_MAX_RECORD)
-			return LIAISON_ERR_TOO_BIG;
-		rc = put_record(st, S_DIR_ADD, p->first_version + i, p->changes[i], p->change_lens[i],
-				NULL, 0, "storing a directory change");
-		if (rc == LIAISON_ERR_EXISTS)
-			return LIAISON_ERR_CHAIN;
-		if (rc != 0)
-			return rc;
-	}
-	if (p->head == NULL || p->head_len == 0 || p->head_len > STORE_DIR_MAX_RECORD)
-		return LIAISON_ERR_INVALID;
-	rc = put_record(st, S_DIR_HEAD_SET, p->head_version, p->head, p->head_len, NULL, 0,
-			"storing the directory head");
-	if (rc != 0)
-		return rc;
-	if (p->snapshot != NULL) {
-		if (p->snapshot_len == 0 || p->snapshot_len > STORE_DIR_MAX_RECORD ||
-		    p->state == NULL)
-			return LIAISON_ERR_INVALID;
-		rc = put_record(st, S_DIR_SNAP_SET, p->snapshot_version, p->snapshot,
-				p->snapshot_len, p->state, p->state_len,
-				"storing the directory snapshot");
-		if (rc != 0)
-			return rc;
-	}
-	for (i = 0; i < p->n_revoke; i++) {
-		rc = store_account_revoke(st, p->revoke[i]);
-		if (rc == LIAISON_ERR_NOT_FOUND)
-			rc = 0;
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-int store_dir_publish(struct store *st, const struct store_dir_publish *p)
-{
-	int rc = op_begin(st);
-	if (rc != 0)
-		return rc;
-	return op_end(st, dir_publish_steps(st, p));
-}
-
-int store_dir_version(struct store *st, uint64_t *version)
-{
-	return count_query(st, S_DIR_VERSION, NULL, 0, version);
-}
-
-int store_dir_changes(struct store *st, uint64_t after, size_t max_count, store_record_fn fn,
-		      void *arg, size_t *count)
-{
-	sqlite3_stmt *s = stmt(st, S_DIR_CHANGES);
-	size_t n = 0;
-	int rc;
-
-	if (max_count > INT64_MAX)
-		max_count = INT64_MAX;
-	if (sqlite3_bind_int64(s, 1, (sqlite3_int64)(after > INT64_MAX ? INT64_MAX : after)) !=
-		    SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, (sqlite3_int64)max_count) != SQLITE_OK) {
-		rc = LIAISON_ERR_STORAGE;
-		goto out;
-	}
-	for (;;) {
-		const void *p;
-		int len;
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE) {
-			rc = 0;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = storage_err(st, "reading the directory");
-			goto out;
-		}
-		p = sqlite3_column_blob(s, 1);
-		len = sqlite3_column_bytes(s, 1);
-		if (p == NULL || len <= 0 || (size_t)len > STORE_DIR_MAX_RECORD) {
-			rc = LIAISON_ERR_STORAGE;
-			goto out;
-		}
-		rc = fn(arg, (uint64_t)sqlite3_column_int64(s, 0), p, (size_t)len);
-		if (rc < 0)
-			goto out;
-		if (rc > 0) {
-			rc = 0;
-			break;
-		}
-		n++;
-	}
-	if (count != NULL)
-		*count = n;
-out:
-	done_with(s);
-	return rc;
-}
-
-/* Copies a blob column of 1..STORE_DIR_MAX_RECORD bytes into a new buffer. */
-static int column_record(sqlite3_stmt *s, int col, uint8_t **out, size_t *len)
-{
-	const void *p = sqlite3_column_blob(s, col);
-	int n = sqlite3_column_bytes(s, col);
-	uint8_t *copy;
-	if (p == NULL || n <= 0 || (size_t)n > STORE_DIR_MAX_RECORD)
-		return LIAISON_ERR_STORAGE;
-	copy = malloc((size_t)n);
-	if (copy == NULL)
-		return LIAISON_ERR_NOMEM;
-	memcpy(copy, p, (size_t)n);
-	*out = copy;
-	*len = (size_t)n;
-	return 0;
-}
-
-int store_dir_head(struct store *st, uint8_t **rec, size_t *len, uint64_t *version)
-{
-	sqlite3_stmt *s = stmt(st, S_DIR_HEAD_GET);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		rc = LIAISON_ERR_NOT_FOUND;
-	} else if (rc != SQLITE_ROW) {
-		rc = storage_err(st, "reading the directory head");
-	} else {
-		rc = column_record(s, 1, rec, len);
-		if (rc == 0)
-			*version = (uint64_t)sqlite3_column_int64(s, 0);
-	}
-	done_with(s);
-	return rc;
-}
-
-int store_dir_snapshot(struct store *st, uint8_t **rec, size_t *len, uint64_t *version,
-		       uint64_t *state_len)
-{
-	sqlite3_stmt *s = stmt(st, S_DIR_SNAP_GET);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		rc = LIAISON_ERR_NOT_FOUND;
-	} else if (rc != SQLITE_ROW) {
-		rc = storage_err(st, "reading the directory snapshot");
-	} else if (sqlite3_column_int64(s, 2) < 0) {
-		rc = LIAISON_ERR_STORAGE;
-	} else {
-		uint64_t n = (uint64_t)sqlite3_column_int64(s, 2);
-		uint64_t v = (uint64_t)sqlite3_column_int64(s, 0);
-		rc = column_record(s, 1, rec, len);
-		if (rc == 0) {
-			*version = v;
-			*state_len = n;
-		}
-	}
-	done_with(s);
-	return rc;
-}
-
-int store_dir_snapshot_read(struct store *st, uint64_t offset, uint8_t *buf, size_t n)
-{
-	sqlite3_blob *b = NULL;
-	int rc = 0, total;
-
-	/* The snapshot row's rowid is its `one` column, always 1. */
-	rc = sqlite3_blob_open(st->db, "main", "dir_snapshot", "state", 1, 0, &b);
-	if (rc != SQLITE_OK) {
-		sqlite3_blob_close(b);
-		return rc == SQLITE_ERROR ? LIAISON_ERR_NOT_FOUND : storage_err(st, "opening the snapshot");
-	}
-	total = sqlite3_blob_bytes(b);
-	if (total < 0 || offset > (uint64_t)total || n > (uint64_t)total - offset) {
-		rc = LIAISON_ERR_INVALID;
-		goto out;
-	}
-	if (n > 0 && sqlite3_blob_read(b, buf, (int)n, (int)offset) != SQLITE_OK) {
-		rc = storage_err(st, "reading the snapshot");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (sqlite3_blob_close(b) != SQLITE_OK && rc == 0)
-		rc = storage_err(st, "closing the snapshot");
-	return rc;
-}
-
-int store_enrollments(struct store *st, store_pending_fn fn, void *arg)
-{
-	sqlite3_stmt *s = stmt(st, S_ENROLLMENTS);
-	struct store_pending p;
-	int rc;
-
-	for (;;) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE) {
-			rc = 0;
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			rc = storage_err(st, "reading the enrollments");
-			break;
-		}
-		memset(&p, 0, sizeof(p));
-		rc = column_fixed(s, 0, p.account, sizeof(p.account));
-		if (rc == 0)
-			rc = column_fixed(s, 4, p.signature, sizeof(p.signature));
-		if (rc == 0)
-			rc = column_fixed(s, 5, p.bind_mac, sizeof(p.bind_mac));
-		if (rc != 0)
-			break;
-		p.role = (uint8_t)sqlite3_column_int(s, 1);
-		p.bootstrap = sqlite3_column_int(s, 2) != 0;
-		p.enrollment = sqlite3_column_blob(s, 3);
-		p.enrollment_len = (size_t)sqlite3_column_bytes(s, 3);
-		p.enrolled_at = (uint64_t)sqlite3_column_int64(s, 6);
-		if (p.enrollment == NULL || p.enrollment_len > LAYOUT_MAX_ENROLLMENT) {
-			rc = LIAISON_ERR_STORAGE;
-			break;
-		}
-		rc = fn(arg, &p);
-		if (rc != 0) {
-			if (rc > 0)
-				rc = 0;
-			break;
-		}
-	}
-	done_with(s);
-	return rc;
-}
