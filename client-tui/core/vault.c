@@ -261,26 +261,42 @@ out:
 	return rc;
 }
 
-int vault_get(struct home *h, enum vault_table t, const void *key, size_t keylen,
-	      uint8_t **val, size_t *vallen)
+/* Prepares statement `which` (S_FIND or S_DELETE) bound to the table and
+ * the blind index of key: the lookup every keyed read or delete shares. */
+static int keyed_stmt(struct home *h, int which, enum vault_table t, const void *key,
+		      size_t keylen, sqlite3_stmt **out)
 {
 	uint8_t idx[VAULT_INDEX_BYTES];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	rc = check_args(t, key, keylen);
+	if (rc == 0)
+		rc = blind_index(h, t, key, keylen, idx);
+	if (rc == 0)
+		rc = home_stmt(h, which, sql_text[which], &st);
 	if (rc != 0)
 		return rc;
-	rc = blind_index(h, t, key, keylen, idx);
-	if (rc != 0)
-		return rc;
-	rc = home_stmt(h, S_FIND, sql_text[S_FIND], &st);
+	if (sqlite3_bind_int(st, 1, (int)t) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, idx, sizeof(idx), SQLITE_TRANSIENT) != SQLITE_OK) {
+		(void)sqlite3_reset(st);
+		(void)sqlite3_clear_bindings(st);
+		return LIAISON_ERR_STORAGE;
+	}
+	*out = st;
+	return 0;
+}
+
+int vault_get(struct home *h, enum vault_table t, const void *key, size_t keylen,
+	      uint8_t **val, size_t *vallen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = keyed_stmt(h, S_FIND, t, key, keylen, &st);
 	if (rc != 0)
 		return rc;
 	rc = LIAISON_ERR_STORAGE;
-	if (sqlite3_bind_int(st, 1, (int)t) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, idx, sizeof(idx), SQLITE_STATIC) != SQLITE_OK)
-		goto out;
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
 		rc = open_value(h, t, sqlite3_column_blob(st, 0),
@@ -293,7 +309,6 @@ int vault_get(struct home *h, enum vault_table t, const void *key, size_t keylen
 	default:
 		break;
 	}
-out:
 	(void)sqlite3_reset(st);
 	(void)sqlite3_clear_bindings(st);
 	return rc;
@@ -301,27 +316,13 @@ out:
 
 int vault_del(struct home *h, enum vault_table t, const void *key, size_t keylen)
 {
-	uint8_t idx[VAULT_INDEX_BYTES];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = check_args(t, key, keylen);
+	rc = keyed_stmt(h, S_DELETE, t, key, keylen, &st);
 	if (rc != 0)
 		return rc;
-	rc = blind_index(h, t, key, keylen, idx);
-	if (rc != 0)
-		return rc;
-	rc = home_stmt(h, S_DELETE, sql_text[S_DELETE], &st);
-	if (rc != 0)
-		return rc;
-	rc = LIAISON_ERR_STORAGE;
-	if (sqlite3_bind_int(st, 1, (int)t) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, idx, sizeof(idx), SQLITE_STATIC) != SQLITE_OK)
-		goto out;
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto out;
-	rc = 0;
-out:
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : LIAISON_ERR_STORAGE;
 	(void)sqlite3_reset(st);
 	(void)sqlite3_clear_bindings(st);
 	return rc;
@@ -329,23 +330,13 @@ out:
 
 int vault_has(struct home *h, enum vault_table t, const void *key, size_t keylen)
 {
-	uint8_t idx[VAULT_INDEX_BYTES];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = check_args(t, key, keylen);
-	if (rc != 0)
-		return rc;
-	rc = blind_index(h, t, key, keylen, idx);
-	if (rc != 0)
-		return rc;
-	rc = home_stmt(h, S_FIND, sql_text[S_FIND], &st);
+	rc = keyed_stmt(h, S_FIND, t, key, keylen, &st);
 	if (rc != 0)
 		return rc;
 	rc = LIAISON_ERR_STORAGE;
-	if (sqlite3_bind_int(st, 1, (int)t) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, idx, sizeof(idx), SQLITE_STATIC) != SQLITE_OK)
-		goto out;
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
 		rc = 1;
@@ -356,7 +347,6 @@ int vault_has(struct home *h, enum vault_table t, const void *key, size_t keylen
 	default:
 		break;
 	}
-out:
 	(void)sqlite3_reset(st);
 	(void)sqlite3_clear_bindings(st);
 	return rc;
