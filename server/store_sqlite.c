@@ -11,8 +11,9 @@
  * flushes it) starts after that and so covers the frames. Recovery replays
  * the longest prefix of frames whose chained checksums hold, so a durable
  * batch is replayed with everything committed before it. A checkpoint (on
- * the loop thread, inside a COMMIT or at close) syncs the WAL before it
- * copies pages into the database and syncs the database after; the WAL is
+ * the worker of store_ckpt.c, on the loop right after a COMMIT, or at close)
+ * syncs the WAL before it copies pages into the database and syncs the
+ * database after; the WAL is
  * reset (frames overwritten from its start, under a new salt, with the new
  * header synced) only after a checkpoint copied every frame. So a batch
  * whose frames are overwritten before its own sync ran was already durable
@@ -26,13 +27,13 @@
 
 #include "protocol/crypto.h"
 #include "protocol/log.h"
+#include "server/store_ckpt.h"
 #include "server/store_sqlite.h"
 #include "server/store_sync.h"
 
 #define TAG "store"
 #define BUSY_TIMEOUT_MS 5000
 #define CACHE_KIB 65536			/* SQLite's page cache: the hot mailbox pages */
-#define CHECKPOINT_PAGES 10000		/* WAL pages before a checkpoint (about 40 MB) */
 #define ACCOUNT_BUCKETS 4096		/* the account cache's hash table */
 #define ACCOUNT_CACHE_MAX 65536		/* accounts cached before it is emptied */
 #define CLOSE_ROUNDS 16			/* flushes at close (completions may stage more) */
@@ -175,6 +176,9 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT_];
 	struct store_sync *sync;
+	struct store_ckpt *ckpt;	/* with a scheduler: checkpoints off the loop */
+	int wal_frames;			/* frames in the WAL after the last COMMIT */
+	int ckpt_asked;			/* a checkpoint was asked of ckpt */
 	int in_tx;
 	int tx_failed;			/* the open batch must roll back */
 	int scheduled;
@@ -197,11 +201,14 @@ sqlite3 *sq_db(struct store *st)
 	return st->db;
 }
 
+/* Every use ends in sq_done, which resets the statement and drops its
+ * bindings, so the next use normally starts clean; a statement left
+ * mid-step is reset here all the same. */
 sqlite3_stmt *sq_stmt(struct store *st, enum stmt_id id)
 {
 	sqlite3_stmt *s = st->stmt[id];
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	if (sqlite3_stmt_busy(s))
+		sq_done(s);
 	return s;
 }
 
@@ -474,7 +481,7 @@ static int sync_open(struct store *st)
 	if (rc != 0)
 		return rc;
 	snprintf(pragma, sizeof(pragma), "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -%d;"
-		 " PRAGMA wal_autocheckpoint = %d;", CACHE_KIB, CHECKPOINT_PAGES);
+		 " PRAGMA wal_autocheckpoint = %d;", CACHE_KIB, store_checkpoint_pages);
 	if (sqlite3_exec(st->db, pragma, NULL, NULL, NULL) != SQLITE_OK)
 		return sq_err(st, "configuring the database");
 	return 0;
@@ -483,9 +490,15 @@ static int sync_open(struct store *st)
 int store_open(const char *path, int create, struct store **out)
 {
 	struct store *st = NULL;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	/* One thread uses the connection (the sync thread never touches
+	 * SQLite), so SQLite's own locking is pure cost. */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = 0, i;
 
+	/* Memory statistics take a global mutex on every allocation; nothing
+	 * reads them. Only possible before SQLite initialises, so a second
+	 * store in one process (the unit tests) gets SQLITE_MISUSE, harmlessly. */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return LIAISON_ERR_NOMEM;
@@ -541,6 +554,9 @@ void store_close(struct store *st)
 		if (st->wait_head != NULL || st->n_pending > 0)
 			log_err(TAG, "closing with completions that never ran");
 	}
+	/* The last connection to close checkpoints the WAL: ours, not the
+	 * worker's. */
+	store_ckpt_close(st->ckpt);
 	for (i = 0; i < S_COUNT_; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
@@ -551,17 +567,84 @@ void store_close(struct store *st)
 	free(st);
 }
 
+/* ---- checkpoints ------------------------------------------------------ */
+
+/* After every COMMIT: the frames now in the WAL. Registering this hook
+ * turns SQLite's own checkpoint inside COMMIT off. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *st = arg;
+	(void)db;
+	(void)name;
+	st->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+static int checkpoints_off_loop(struct store *st)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+	int rc;
+
+	if (path == NULL || *path == '\0')
+		return sq_err(st, "finding the database file");
+	rc = store_ckpt_open(path, &st->ckpt);
+	if (rc == 0)
+		sqlite3_wal_hook(st->db, on_wal_commit, st);
+	return rc;
+}
+
+/* Back to SQLite's own checkpoints (waits for one in progress). */
+static void checkpoints_inline(struct store *st)
+{
+	if (st->ckpt == NULL)
+		return;
+	store_ckpt_close(st->ckpt);
+	st->ckpt = NULL;
+	st->ckpt_asked = 0;
+	if (sqlite3_wal_autocheckpoint(st->db, store_checkpoint_pages) != SQLITE_OK)
+		log_err(TAG, "restoring automatic checkpoints: %s", sqlite3_errmsg(st->db));
+}
+
+/* Right after a COMMIT, with no transaction open. Once the WAL is long, the
+ * worker copies it into the database while the loop goes on; when it is
+ * done, a checkpoint here copies the few frames committed meanwhile, so
+ * that the next transaction restarts the WAL from its beginning. */
+static void checkpoint_step(struct store *st)
+{
+	int frames = 0, copied = 0;
+
+	if (st->ckpt == NULL)
+		return;
+	if (st->ckpt_asked) {
+		if (!store_ckpt_claim(st->ckpt))
+			return;
+		st->ckpt_asked = 0;
+		if (sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
+					      &copied) != SQLITE_OK)
+			log_err(TAG, "checkpoint: %s", sqlite3_errmsg(st->db));
+		return;
+	}
+	if (st->wal_frames >= store_checkpoint_pages && store_ckpt_request(st->ckpt) == 0)
+		st->ckpt_asked = 1;
+}
+
 int store_set_scheduler(struct store *st, store_schedule_fn fn, store_wake_fn wake, void *arg)
 {
 	int rc = 0;
 	if ((fn == NULL) != (wake == NULL))
 		return LIAISON_ERR_INVALID;
 	store_sync_stop(st->sync);
+	checkpoints_inline(st);
 	st->schedule = fn;
 	st->schedule_arg = arg;
-	if (wake != NULL)
+	if (wake != NULL) {
 		rc = store_sync_start(st->sync, wake, arg);
+		if (rc == 0)
+			rc = checkpoints_off_loop(st);
+	}
 	if (rc != 0) {
+		store_sync_stop(st->sync);
+		checkpoints_inline(st);
 		st->schedule = NULL;
 		st->schedule_arg = NULL;
 	}
@@ -610,6 +693,7 @@ static int commit_batch(struct store *st, uint64_t *seq)
 	st->persisted_seq = seq_staged;
 	st->gen++;
 	store_sync_request(st->sync, st->gen);
+	checkpoint_step(st);
 	return 0;
 }
 

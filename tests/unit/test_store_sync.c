@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 
 #include "protocol/crypto.h"
 #include "server/store.h"
+#include "server/store_ckpt.h"
 #include "server/store_sync.h"
 
 #define NOW 1700000000000ull
@@ -262,6 +264,77 @@ static void test_inline_sync_before_completion(void **state)
 	assert_int_equal(fetchable(f->st), 1);
 }
 
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* Flushes until the batch's completion ran (at most 10 s). */
+static void flush_until(struct store *st, const struct log *log, size_t n)
+{
+	int i;
+	for (i = 0; i < 10000 && log->n < n; i++) {
+		store_flush(st);
+		if (log->n < n)
+			usleep(1000);
+	}
+	assert_int_equal(log->n, n);
+}
+
+/* Checkpoints run off the loop (store_ckpt.c) and the WAL still starts
+ * again from its beginning: it stays short however much is written, every
+ * page reaches the database file, and nothing is lost on reopening. */
+static void test_checkpoints_keep_wal_short(void **state)
+{
+	struct fixture *f = *state;
+	enum { BATCHES = 400 };
+	uint8_t sender[16], rcpt[16], msg[16], ct[1024];
+	char wal[160];
+	off_t wal_max = 0;
+	size_t i, n = 0, count = 0;
+	int saved = store_checkpoint_pages;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	syncs_released = 1 << 30;
+	store_checkpoint_pages = 16;
+	assert_int_equal(store_set_scheduler(f->st, on_schedule, on_wake, NULL), 0);
+	memset(sender, 0xa1, 16);
+	memset(rcpt, 0xb1, 16);
+	memset(ct, 0x5a, sizeof(ct));
+	for (i = 0; i < BATCHES; i++) {
+		struct log log;
+		struct tag t = { &log, 'T' };
+		uint64_t seq = 0;
+		int dup = 1;
+
+		memset(&log, 0, sizeof(log));
+		memset(msg, 0, sizeof(msg));
+		memcpy(msg, &i, sizeof(i));
+		assert_int_equal(store_mailbox_put(f->st, sender, rcpt, msg, 2, ct, sizeof(ct), NOW,
+						   &seq, &dup), 0);
+		assert_int_equal(store_commit(f->st, note, &t), 0);
+		flush_until(f->st, &log, 1);
+		assert_int_equal(log.status[0], 0);
+		if (file_size(wal) > wal_max)
+			wal_max = file_size(wal);
+	}
+	assert_int_equal(store_set_scheduler(f->st, NULL, NULL, NULL), 0);
+	store_checkpoint_pages = saved;
+	/* 400 KiB of ciphertext (with its indexes, several MiB of WAL frames
+	 * without checkpoints) went through a WAL that stayed well under 1 MiB,
+	 * into the database file. */
+	assert_true(wal_max > 0);
+	assert_true(wal_max < 1024 * 1024);
+	assert_true(file_size(f->path) > (off_t)BATCHES * (off_t)sizeof(ct));
+
+	store_close(f->st);
+	assert_int_equal(store_open(f->path, 0, &f->st), 0);
+	assert_int_equal(store_mailbox_fetch(f->st, rcpt, 0, 1000, 1 << 30, count_one, &n, &count),
+			 0);
+	assert_int_equal(count, BATCHES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +342,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_failed_sync_fails_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inline_sync_before_completion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_keep_wal_short, setup, teardown),
 	};
 	if (lc_init() != 0)
 		return 1;
