@@ -34,6 +34,7 @@
 #define TAG "store"
 #define BUSY_TIMEOUT_MS 5000
 #define CACHE_KIB 65536			/* SQLite's page cache: the hot mailbox pages */
+#define SEQ_RESERVE 100000		/* mailbox seqs reserved at a time */
 #define ACCOUNT_BUCKETS 4096		/* the account cache's hash table */
 #define ACCOUNT_CACHE_MAX 65536		/* accounts cached before it is emptied */
 #define CLOSE_ROUNDS 16			/* flushes at close (completions may stage more) */
@@ -191,7 +192,7 @@ struct store {
 	uint64_t committed_seq;		/* highest mailbox seq known durable */
 	uint64_t batch_seq;		/* highest seq staged in the open batch */
 	uint64_t next_seq;		/* last mailbox seq handed out (never reused) */
-	uint64_t persisted_seq;		/* next_seq as the setting mail_seq holds it */
+	uint64_t reserved_seq;		/* the setting mail_seq: no seq above it handed out */
 	struct cached_account *accounts[ACCOUNT_BUCKETS];
 	size_t n_accounts;
 };
@@ -428,7 +429,11 @@ out:
 }
 
 /* The mailbox seq counter: never below a seq ever handed out, so that a
- * late Ack can never name a newer message (AUTOINCREMENT's guarantee). */
+ * late Ack can never name a newer message (AUTOINCREMENT's guarantee). The
+ * setting mail_seq holds a bound reserved ahead, SEQ_RESERVE at a time, in
+ * the batch that first needs it: a commit does not rewrite it (two pages of
+ * WAL each) but once in SEQ_RESERVE messages. After a restart numbering goes
+ * on above the bound; the numbers skipped were never handed out. */
 static int seq_load(struct store *st)
 {
 	char text[32];
@@ -443,20 +448,23 @@ static int seq_load(struct store *st)
 	} else if (rc != LIAISON_ERR_NOT_FOUND) {
 		return rc;
 	}
-	st->persisted_seq = v;
+	st->reserved_seq = v;
 	st->next_seq = v > st->committed_seq ? v : st->committed_seq;
 	return 0;
 }
 
-/* Inside the open batch: records the counter when it moved. */
-static int seq_persist(struct store *st)
+/* Inside the open batch: reserves a new bound (*reserved) when the batch
+ * handed out a seq above the old one. */
+static int seq_persist(struct store *st, uint64_t *reserved)
 {
 	char text[32];
 	sqlite3_stmt *s;
 
-	if (st->next_seq == st->persisted_seq)
+	*reserved = st->reserved_seq;
+	if (st->next_seq <= st->reserved_seq)
 		return 0;
-	snprintf(text, sizeof(text), "%llu", (unsigned long long)st->next_seq);
+	*reserved = st->next_seq + SEQ_RESERVE;
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)*reserved);
 	s = sq_stmt(st, S_SETTING_SET);
 	if (sqlite3_bind_text(s, 1, "mail_seq", -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
@@ -675,8 +683,8 @@ int store_commit(struct store *st, store_done_fn done, void *arg)
  * it back); a new generation is handed to the sync thread. */
 static int commit_batch(struct store *st, uint64_t *seq)
 {
-	uint64_t seq_staged = st->next_seq;
-	int status = st->tx_failed ? LIAISON_ERR_STORAGE : seq_persist(st);
+	uint64_t reserved = st->reserved_seq;
+	int status = st->tx_failed ? LIAISON_ERR_STORAGE : seq_persist(st, &reserved);
 
 	if (status == 0)
 		status = sq_run(st, sq_stmt(st, S_COMMIT), "commit");
@@ -690,7 +698,7 @@ static int commit_batch(struct store *st, uint64_t *seq)
 		cache_clear(st);
 		return LIAISON_ERR_STORAGE;
 	}
-	st->persisted_seq = seq_staged;
+	st->reserved_seq = reserved;
 	st->gen++;
 	store_sync_request(st->sync, st->gen);
 	checkpoint_step(st);

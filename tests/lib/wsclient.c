@@ -31,6 +31,7 @@ struct wsc {
 	struct lws *wsi;
 	wsc_message_fn on_message;
 	wsc_event_fn on_event;
+	wsc_source_fn source;
 	void *arg;
 	struct out_msg *head, *tail;
 	size_t queued;
@@ -111,6 +112,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	}
 	case LWS_CALLBACK_CLIENT_WRITEABLE: {
 		struct out_msg *o = c->head;
+		if (o == NULL && c->source != NULL) {
+			uint8_t *buf = NULL;
+			size_t n = c->source(c, &buf, c->arg);
+			if (n > 0)
+				wsc_send_raw(c, buf, n);
+			free(buf);
+			o = c->head;
+		}
 		if (o == NULL)
 			break;
 		if (lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_BINARY) < (int)o->len)
@@ -253,6 +262,17 @@ void wsc_send_frame(struct wsc *c, Liaison__Frame *f)
 	}
 	wsc_send_raw(c, packed, len);
 	free(packed);
+}
+
+void wsc_set_source(struct wsc *c, wsc_source_fn source)
+{
+	c->source = source;
+}
+
+void wsc_want_write(struct wsc *c)
+{
+	if (c->wsi != NULL && !c->closed)
+		lws_callback_on_writable(c->wsi);
 }
 
 size_t wsc_queued_bytes(const struct wsc *c)

@@ -28,6 +28,16 @@ int wsc_connect(struct wsc_ctx *ctx, const char *host, int port, wsc_message_fn 
 void wsc_send_raw(struct wsc *c, const uint8_t *buf, size_t len);
 /* Encodes and queues a frame; exits the process if it cannot be encoded. */
 void wsc_send_frame(struct wsc *c, Liaison__Frame *f);
+/* A frame built at the moment it can be written: once the queue is empty
+ * in a writeable callback, source(c, arg) is asked for one more message
+ * (a malloc'd buffer in *buf, its length returned; 0: nothing now). A
+ * benchmark stamps its messages here, as they leave, so that its own
+ * queueing of many simulated clients on one thread is not counted as the
+ * relay's latency. */
+typedef size_t (*wsc_source_fn)(struct wsc *c, uint8_t **buf, void *arg);
+void wsc_set_source(struct wsc *c, wsc_source_fn source);
+/* Asks for a writeable callback (which consults the source). */
+void wsc_want_write(struct wsc *c);
 size_t wsc_queued_bytes(const struct wsc *c);
 int wsc_is_closed(const struct wsc *c);
 /* One turn of the loop. lws 4 ignores a service timeout and sleeps until
