@@ -368,23 +368,36 @@ int sq_op_end(struct store *st, int status)
 	return status != 0 ? status : rc;
 }
 
+int sq_row(struct store *st, enum stmt_id id, const uint8_t *key, size_t keylen,
+	   const char *what, sqlite3_stmt **out)
+{
+	sqlite3_stmt *s = sq_stmt(st, id);
+	int rc;
+
+	*out = s;
+	if (key != NULL && sq_bind_blob(s, 1, key, keylen) != 0) {
+		sq_done(s);
+		return LIAISON_ERR_STORAGE;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	sq_done(s);
+	return rc == SQLITE_DONE ? LIAISON_ERR_NOT_FOUND : sq_err(st, what);
+}
+
 int sq_count(struct store *st, enum stmt_id id, const uint8_t *key, size_t keylen,
 		       uint64_t *out)
 {
-	sqlite3_stmt *s = sq_stmt(st, id);
-	int rc = 0;
-	if (key != NULL && sq_bind_blob(s, 1, key, keylen) != 0) {
-		rc = LIAISON_ERR_STORAGE;
-		goto out;
-	}
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		rc = sq_err(st, "count");
-		goto out;
-	}
+	sqlite3_stmt *s;
+	int rc = sq_row(st, id, key, keylen, "count", &s);
+	if (rc == LIAISON_ERR_NOT_FOUND)
+		return sq_err(st, "count");
+	if (rc != 0)
+		return rc;
 	*out = (uint64_t)sqlite3_column_int64(s, 0);
-out:
 	sq_done(s);
-	return rc;
+	return 0;
 }
 
 static int migrate(struct store *st)
@@ -868,24 +881,16 @@ int store_bootstrap_redeemed(struct store *st, int *redeemed)
 int store_invite_check(struct store *st, const uint8_t id[16], const uint8_t redeem_hash[32],
 		       uint64_t now_ms, struct store_invite *out)
 {
-	sqlite3_stmt *s = sq_stmt(st, S_INVITE_GET);
+	sqlite3_stmt *s;
 	struct store_invite inv;
 	int rc, used, redeemed;
 
 	memset(&inv, 0, sizeof(inv));
-	if (sq_bind_blob(s, 1, id, 16) != 0) {
-		rc = LIAISON_ERR_STORAGE;
-		goto out;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
+	rc = sq_row(st, S_INVITE_GET, id, 16, "reading an invite", &s);
+	if (rc == LIAISON_ERR_NOT_FOUND)
 		rc = LIAISON_ERR_BAD_INVITE;
+	if (rc != 0)
 		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		rc = sq_err(st, "reading an invite");
-		goto out;
-	}
 	memcpy(inv.id, id, 16);
 	rc = sq_column_fixed(s, 0, inv.redeem_hash, sizeof(inv.redeem_hash));
 	if (rc == 0)
@@ -1035,21 +1040,10 @@ int store_account_get(struct store *st, const uint8_t id[16], struct store_accou
 		*out = *cached;
 		return 0;
 	}
-	s = sq_stmt(st, S_ACCOUNT_GET);
 	memset(&a, 0, sizeof(a));
-	if (sq_bind_blob(s, 1, id, 16) != 0) {
-		rc = LIAISON_ERR_STORAGE;
+	rc = sq_row(st, S_ACCOUNT_GET, id, 16, "reading an account", &s);
+	if (rc != 0)
 		goto out;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		rc = LIAISON_ERR_NOT_FOUND;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		rc = sq_err(st, "reading an account");
-		goto out;
-	}
 	memcpy(a.id, id, 16);
 	rc = sq_column_fixed(s, 0, a.identity_key, sizeof(a.identity_key));
 	if (rc == 0)
@@ -1114,21 +1108,10 @@ int store_prekeys_count(struct store *st, const uint8_t account[16], uint32_t *l
 
 static int take_prekey(struct store *st, const uint8_t account[16], struct store_bundle *b)
 {
-	sqlite3_stmt *s = sq_stmt(st, S_PK_FIRST);
-	int rc;
-	if (sq_bind_blob(s, 1, account, 16) != 0) {
-		sq_done(s);
-		return LIAISON_ERR_STORAGE;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		sq_done(s);
-		return 0;
-	}
-	if (rc != SQLITE_ROW) {
-		sq_done(s);
-		return sq_err(st, "reading a prekey");
-	}
+	sqlite3_stmt *s;
+	int rc = sq_row(st, S_PK_FIRST, account, 16, "reading a prekey", &s);
+	if (rc != 0)
+		return rc == LIAISON_ERR_NOT_FOUND ? 0 : rc;	/* none left: no prekey */
 	b->prekey.id = (uint32_t)sqlite3_column_int64(s, 0);
 	rc = sq_column_fixed(s, 1, b->prekey.public_key, sizeof(b->prekey.public_key));
 	sq_done(s);
@@ -1151,18 +1134,14 @@ static int take_prekey(struct store *st, const uint8_t account[16], struct store
 int store_bundle_take(struct store *st, const uint8_t account[16], struct store_bundle *out,
 		      uint32_t *left)
 {
-	sqlite3_stmt *s = sq_stmt(st, S_SPK_GET);
+	sqlite3_stmt *s;
 	struct store_bundle b;
 	uint32_t n = 0;
 	int rc;
 
 	memset(&b, 0, sizeof(b));
-	if (sq_bind_blob(s, 1, account, 16) != 0) {
-		rc = LIAISON_ERR_STORAGE;
-		goto out;
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	rc = sq_row(st, S_SPK_GET, account, 16, "reading a signed prekey", &s);
+	if (rc == 0) {
 		b.signed_prekey.id = (uint32_t)sqlite3_column_int64(s, 0);
 		rc = sq_column_fixed(s, 1, b.signed_prekey.public_key, sizeof(b.signed_prekey.public_key));
 		if (rc == 0)
@@ -1171,8 +1150,7 @@ int store_bundle_take(struct store *st, const uint8_t account[16], struct store_
 		if (rc != 0)
 			goto out;
 		b.has_signed_prekey = 1;
-	} else if (rc != SQLITE_DONE) {
-		rc = sq_err(st, "reading a signed prekey");
+	} else if (rc != LIAISON_ERR_NOT_FOUND) {
 		goto out;
 	}
 	sq_done(s);

@@ -42,6 +42,12 @@ int sq_column_fixed(sqlite3_stmt *s, int col, uint8_t *out, size_t n) LIAISON_WU
  * back when status is an error, and releases either way. */
 int sq_op_begin(struct store *st) LIAISON_WUR;
 int sq_op_end(struct store *st, int status) LIAISON_WUR;
+/* Runs a query, optionally keyed by one blob (?1), to its first row: 0
+ * with *out on that row (read it, then sq_done), LIAISON_ERR_NOT_FOUND when
+ * there is none, or another error (logged with what); on any error the
+ * statement is already done. */
+int sq_row(struct store *st, enum stmt_id id, const uint8_t *key, size_t keylen,
+	   const char *what, sqlite3_stmt **out) LIAISON_WUR;
 /* A single-number query, optionally keyed by one blob. */
 int sq_count(struct store *st, enum stmt_id id, const uint8_t *key, size_t keylen,
 	     uint64_t *out) LIAISON_WUR;
