@@ -87,7 +87,7 @@ $(BUILD)/bin/liaison: $(call obj,$(CLI_SRC) $(TUI_SRC)) $(LIB_CORE) $(LIB_DIRECT
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CURSES_LIBS) $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL) $(GEN_H)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBS_ALL) $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIBS_ALL) $(CMOCKA_LIBS) $(CURSES_LIBS) $(PKG_LIBS)
 

@@ -15,52 +15,21 @@
 #include "protocol/crypto.h"
 #include "protocol/layout.h"
 #include "server/store.h"
+#include "tests/unit/store_fixture.h"
 
 #define NOW 1700000000000ull
 #define DAY_MS (24ull * 3600 * 1000)
 
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *st;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/liaison-test-store.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/relay.db", f->dir);
-	assert_int_equal(store_open(f->path, 1, &f->st), 0);
-	*state = f;
+	*state = fixture_open("liaison-test-store");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	char cmd[160];
-	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
 	return 0;
-}
-
-static void note(void *arg, int status)
-{
-	*(int *)arg = status;
-}
-
-/* Commits what is staged; the completion must say it is on disk. */
-static void commit(struct store *st)
-{
-	int status = 12345;
-	assert_int_equal(store_commit(st, note, &status), 0);
-	assert_int_equal(status, 12345);	/* not before the flush */
-	store_flush(st);
-	assert_int_equal(status, 0);
 }
 
 static void fill_id(uint8_t id[16], uint8_t v)
@@ -124,9 +93,9 @@ static void test_mailbox_put_fetch_ack(void **state)
 	put(f->st, 0xa0, 0xb0, 2, NOW, 0);
 	/* Staged but not committed: never handed out. */
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	put(f->st, 0xa0, 0xb0, 3, NOW, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 3);
 	assert_int_equal(c.first_byte[0], 1);	/* oldest first */
 	assert_int_equal(c.first_byte[2], 3);
@@ -138,10 +107,10 @@ static void test_mailbox_put_fetch_ack(void **state)
 	acks[0] = c.seq[0];
 	acks[1] = c.seq[1];
 	assert_int_equal(store_mailbox_ack(f->st, other, acks, 2), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 3);
 	assert_int_equal(store_mailbox_ack(f->st, rcpt, acks, 2), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 1);
 	assert_int_equal(c.first_byte[0], 3);
 }
@@ -157,7 +126,7 @@ static void test_fetch_pages_after_cursor(void **state)
 	fill_id(rcpt, 0xb1);
 	for (i = 1; i <= 5; i++)
 		put(f->st, 0xa1, 0xb1, (uint8_t)i, NOW, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(store_mailbox_fetch(f->st, rcpt, 0, 2, 1 << 20, collect, &c, &count), 0);
 	assert_int_equal(count, 2);
@@ -177,18 +146,18 @@ static void test_duplicates(void **state)
 	put(f->st, 0xa2, 0xb2, 7, NOW, 0);
 	/* The same (sender, message id) in the same batch and after commit. */
 	put(f->st, 0xa2, 0xb2, 7, NOW, 1);
-	commit(f->st);
+	fixture_commit(f->st);
 	put(f->st, 0xa2, 0xb2, 7, NOW, 1);
 	/* Another sender may use the same id. */
 	put(f->st, 0xa3, 0xb2, 7, NOW, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 2);
 
 	/* Delivered and acknowledged: its id is still held until expiry. */
 	assert_int_equal(store_mailbox_ack(f->st, rcpt, c.seq, 2), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	put(f->st, 0xa2, 0xb2, 7, NOW, 1);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 0);
 }
 
@@ -202,19 +171,19 @@ static void test_expiry(void **state)
 	fill_id(rcpt, 0xb3);
 	put(f->st, 0xa4, 0xb3, 1, NOW, 0);
 	put(f->st, 0xa4, 0xb3, 2, NOW + DAY_MS, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	/* The sweep removes what arrived at or before its cutoff. */
 	assert_int_equal(store_expire(f->st, NOW - 1, &removed), 0);
 	assert_int_equal(removed, 0);
 	assert_int_equal(store_expire(f->st, NOW, &removed), 0);
 	assert_int_equal(removed, 1);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 1);
 	assert_int_equal(c.first_byte[0], 2);
 	/* The expired id is forgotten with its message; the other is kept. */
 	put(f->st, 0xa4, 0xb3, 1, NOW + DAY_MS, 0);
 	put(f->st, 0xa4, 0xb3, 2, NOW + DAY_MS, 1);
-	commit(f->st);
+	fixture_commit(f->st);
 }
 
 static void make_invite(struct store_invite *inv, uint8_t id_v, int role, int bootstrap,
@@ -272,7 +241,7 @@ static void test_bootstrap_once(void **state)
 	make_invite(&b, 0x02, ROLE_SECRETARIAT, 1, NOW + DAY_MS, hash_b);
 	assert_int_equal(store_invite_add(f->st, &a), 0);
 	assert_int_equal(store_invite_add(f->st, &b), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_bootstrap_redeemed(f->st, &redeemed), 0);
 	assert_int_equal(redeemed, 0);
 
@@ -282,7 +251,7 @@ static void test_bootstrap_once(void **state)
 	assert_int_equal(store_invite_check(f->st, b.id, hash_b, NOW, &got), 0);
 	make_enrollment(&e, 0x51, &a, pks, 3);
 	assert_int_equal(store_enroll(f->st, &e), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_bootstrap_redeemed(f->st, &redeemed), 0);
 	assert_int_equal(redeemed, 1);
 
@@ -291,7 +260,7 @@ static void test_bootstrap_once(void **state)
 	assert_int_equal(store_invite_check(f->st, b.id, hash_b, NOW, &got), LIAISON_ERR_USED);
 	make_enrollment(&e, 0x52, &b, pks, 3);
 	assert_int_equal(store_enroll(f->st, &e), LIAISON_ERR_USED);
-	commit(f->st);
+	fixture_commit(f->st);
 	{
 		struct store_account acc;
 		uint8_t id[16];
@@ -320,7 +289,7 @@ static void test_invites_refused(void **state)
 	assert_int_equal(store_invite_add(f->st, &m), 0);
 	assert_int_equal(store_invite_add(f->st, &old), 0);
 	assert_int_equal(store_invite_add(f->st, &m), LIAISON_ERR_EXISTS);
-	commit(f->st);
+	fixture_commit(f->st);
 
 	assert_int_equal(store_invite_check(f->st, unknown, hash, NOW, &got), LIAISON_ERR_BAD_INVITE);
 	assert_int_equal(store_invite_check(f->st, m.id, wrong, NOW, &got), LIAISON_ERR_BAD_INVITE);
@@ -331,11 +300,11 @@ static void test_invites_refused(void **state)
 
 	make_enrollment(&e, 0x61, &m, pks, 1);
 	assert_int_equal(store_enroll(f->st, &e), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_invite_check(f->st, m.id, hash, NOW, &got), LIAISON_ERR_USED);
 	make_enrollment(&e, 0x62, &m, pks, 1);
 	assert_int_equal(store_enroll(f->st, &e), LIAISON_ERR_USED);
-	commit(f->st);
+	fixture_commit(f->st);
 }
 
 static void test_account_exists_rolls_back(void **state)
@@ -357,7 +326,7 @@ static void test_account_exists_rolls_back(void **state)
 	 * unused (the failed enrollment left nothing behind). */
 	make_enrollment(&e, 0x71, &m2, pks, 1);
 	assert_int_equal(store_enroll(f->st, &e), LIAISON_ERR_EXISTS);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_invite_check(f->st, m2.id, hash, NOW, &got), 0);
 }
 
@@ -377,14 +346,14 @@ static void test_revocation(void **state)
 	assert_int_equal(store_invite_add(f->st, &m), 0);
 	make_enrollment(&e, 0x81, &m, pks, 1);
 	assert_int_equal(store_enroll(f->st, &e), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_account_get(f->st, e.account, &acc), 0);
 	assert_int_equal(acc.revoked, 0);
 	assert_int_equal(acc.registration_id, 42);
 	assert_memory_equal(acc.identity_key, e.identity_key, 33);
 	assert_int_equal(store_account_revoke(f->st, e.account), 0);
 	assert_int_equal(store_account_revoke(f->st, unknown), LIAISON_ERR_NOT_FOUND);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_account_get(f->st, e.account, &acc), 0);
 	assert_int_equal(acc.revoked, 1);
 	assert_int_equal(store_status(f->st, &s), 0);
@@ -408,7 +377,7 @@ static void test_prekeys(void **state)
 	assert_int_equal(store_invite_add(f->st, &m), 0);
 	make_enrollment(&e, 0x91, &m, pks, 3);
 	assert_int_equal(store_enroll(f->st, &e), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_prekeys_count(f->st, e.account, &left), 0);
 	assert_int_equal(left, 3);
 	for (i = 0; i < 3; i++) {
@@ -420,13 +389,13 @@ static void test_prekeys(void **state)
 	}
 	assert_int_equal(store_bundle_take(f->st, e.account, &b, &left), 0);
 	assert_int_equal(b.has_prekey, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	more[0].id = 10;
 	more[1].id = 11;
 	memset(more[0].public_key, 5, 33);
 	memset(more[1].public_key, 5, 33);
 	assert_int_equal(store_prekeys_put(f->st, e.account, NULL, more, 2), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_prekeys_count(f->st, e.account, &left), 0);
 	assert_int_equal(left, 2);
 }
@@ -441,10 +410,8 @@ static void test_reopen_keeps_committed(void **state)
 	fill_id(rcpt, 0xb9);
 	assert_int_equal(store_setting_set(f->st, "url", "wss://127.0.0.1:7443"), 0);
 	put(f->st, 0xa9, 0xb9, 1, NOW, 0);
-	commit(f->st);
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(store_open(f->path, 0, &f->st), 0);
+	fixture_commit(f->st);
+	fixture_reopen(f);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 1);
 	assert_int_equal(store_setting_get(f->st, "url", value, sizeof(value)), 0);
 	assert_string_equal(value, "wss://127.0.0.1:7443");
@@ -468,21 +435,19 @@ static void test_seq_never_reused(void **state)
 	fill_id(msg, 1);
 	assert_int_equal(store_mailbox_put(f->st, sender, rcpt, msg, 2, ct, sizeof(ct), NOW,
 					   &first, &dup), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_mailbox_ack(f->st, rcpt, &first, 1), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 0);
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(store_open(f->path, 0, &f->st), 0);
+	fixture_reopen(f);
 	fill_id(msg, 2);
 	assert_int_equal(store_mailbox_put(f->st, sender, rcpt, msg, 2, ct, sizeof(ct), NOW,
 					   &second, &dup), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_true(second > first);
 	/* The late Ack of the first seq leaves the new message alone. */
 	assert_int_equal(store_mailbox_ack(f->st, rcpt, &first, 1), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(fetch_all(f->st, rcpt, &c), 1);
 }
 

@@ -16,57 +16,20 @@
 
 #include "protocol/layout.h"
 #include "server/store.h"
+#include "tests/unit/store_fixture.h"
 
 #define NOW 1700000000000ull
 
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *st;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/liaison-test-storedir.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/relay.db", f->dir);
-	assert_int_equal(store_open(f->path, 1, &f->st), 0);
-	*state = f;
+	*state = fixture_open("liaison-test-storedir");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	char cmd[160];
-	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
+	fixture_close(*state);
 	return 0;
-}
-
-static void note(void *arg, int status)
-{
-	*(int *)arg = status;
-}
-
-static void commit(struct store *st)
-{
-	int status = 12345;
-	assert_int_equal(store_commit(st, note, &status), 0);
-	assert_int_equal(status, 12345);	/* not before the flush */
-	store_flush(st);
-	assert_int_equal(status, 0);
-}
-
-static void reopen(struct fixture *f)
-{
-	store_close(f->st);
-	f->st = NULL;
-	assert_int_equal(store_open(f->path, 0, &f->st), 0);
 }
 
 /* A record of n bytes, every byte v (the store does not parse records). */
@@ -129,10 +92,10 @@ static void test_changes_in_order_after_commit(void **state)
 	assert_int_equal(store_dir_head(f->st, &head, &len, &hv), LIAISON_ERR_NOT_FOUND);
 
 	publish(f->st, 1, 3, 0xa1, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	publish(f->st, 4, 1, 0xa2, 0);
-	commit(f->st);
-	reopen(f);
+	fixture_commit(f->st);
+	fixture_reopen(f);
 
 	assert_int_equal(store_dir_version(f->st, &version), 0);
 	assert_int_equal(version, 4);
@@ -171,7 +134,7 @@ static void test_publish_all_or_nothing(void **state)
 	size_t len = 0;
 
 	publish(f->st, 1, 2, 0xb1, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	/* Out of order: refused, nothing staged. */
 	publish(f->st, 4, 1, 0xb2, LIAISON_ERR_CHAIN);
 	publish(f->st, 2, 1, 0xb3, LIAISON_ERR_CHAIN);
@@ -185,7 +148,7 @@ static void test_publish_all_or_nothing(void **state)
 	p.n_changes = 1;
 	p.first_version = 3;
 	assert_int_equal(store_dir_publish(f->st, &p), LIAISON_ERR_INVALID);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_dir_version(f->st, &version), 0);
 	assert_int_equal(version, 2);
 	assert_int_equal(store_dir_head(f->st, &head, &len, &hv), 0);
@@ -194,7 +157,7 @@ static void test_publish_all_or_nothing(void **state)
 
 	/* A head alone (a refresh) replaces the head. */
 	publish(f->st, 3, 0, 0xb4, 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	assert_int_equal(store_dir_head(f->st, &head, &len, &hv), 0);
 	assert_int_equal(head[0], 0xb4);
 	free(head);
@@ -238,8 +201,8 @@ static void test_snapshot_chunks(void **state)
 	p.state = st_bytes;
 	p.state_len = 300000;
 	assert_int_equal(store_dir_publish(f->st, &p), 0);
-	commit(f->st);
-	reopen(f);
+	fixture_commit(f->st);
+	fixture_reopen(f);
 
 	assert_int_equal(store_dir_snapshot(f->st, &rec, &len, &version, &total), 0);
 	assert_int_equal(len, sizeof(snap));
@@ -316,7 +279,7 @@ static void test_revocation_and_enrollments(void **state)
 	enroll(f->st, 0x30, 1, 1, NOW + 3);
 	enroll(f->st, 0x10, 0, 0, NOW + 1);
 	enroll(f->st, 0x20, 0, 0, NOW + 2);
-	commit(f->st);
+	fixture_commit(f->st);
 	memset(id, 0x10, 16);
 	assert_int_equal(store_account_get(f->st, id, &a), 0);
 	assert_int_equal(a.pre_directory, 0);
@@ -341,7 +304,7 @@ static void test_revocation_and_enrollments(void **state)
 	p.revoke = (const uint8_t (*)[16])revoke;
 	p.n_revoke = 2;
 	assert_int_equal(store_dir_publish(f->st, &p), 0);
-	commit(f->st);
+	fixture_commit(f->st);
 	memset(id, 0x20, 16);
 	assert_int_equal(store_account_get(f->st, id, &a), 0);
 	assert_int_equal(a.revoked, 1);

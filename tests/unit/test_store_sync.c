@@ -20,14 +20,9 @@
 #include "server/store.h"
 #include "server/store_ckpt.h"
 #include "server/store_sync.h"
+#include "tests/unit/store_fixture.h"
 
 #define NOW 1700000000000ull
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *st;
-};
 
 /* The hook's state: each sync waits until the test releases it. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -89,12 +84,7 @@ static void release_one(void)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	strcpy(f->dir, "/tmp/liaison-test-sync.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/relay.db", f->dir);
-	assert_int_equal(store_open(f->path, 1, &f->st), 0);
+	struct fixture *f = fixture_open("liaison-test-sync");
 	syncs_started = syncs_released = wakes = 0;
 	sync_result = 0;
 	store_sync_test_hook = held_sync;
@@ -104,18 +94,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	char cmd[160];
 	/* Let any sync still held go, so that close can finish. */
 	pthread_mutex_lock(&mu);
 	syncs_released = 1 << 30;
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
-	store_close(f->st);
+	fixture_close(*state);
 	store_sync_test_hook = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
 	return 0;
 }
 
@@ -328,8 +313,7 @@ static void test_checkpoints_keep_wal_short(void **state)
 	assert_true(wal_max < 1024 * 1024);
 	assert_true(file_size(f->path) > (off_t)BATCHES * (off_t)sizeof(ct));
 
-	store_close(f->st);
-	assert_int_equal(store_open(f->path, 0, &f->st), 0);
+	fixture_reopen(f);
 	assert_int_equal(store_mailbox_fetch(f->st, rcpt, 0, 1000, 1 << 30, count_one, &n, &count),
 			 0);
 	assert_int_equal(count, BATCHES);
