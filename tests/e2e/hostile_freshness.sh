@@ -8,48 +8,12 @@
 # carries the newer head (withheld), and otherwise within one head lifetime
 # (stale). Nothing received is lost.
 . "$(dirname "$0")/lib.bash"
-TOOLS=$ROOT/${LIAISON_TEST_BUILD:-build}/tools
 DB=$T/relay/relay.db
 CTL=$T/tamper.ctl
 : >"$CTL"
+. "$(dirname "$0")/lib_tamper.bash"
 HEAD_LIFETIME=12
 
-sql() { sqlite3 "$DB" "$1"; }
-hex_of() { python3 -c 'import base64,sys; print(base64.b32decode(sys.argv[1].upper()+"======").hex())' "$1"; }
-q() { "$@" >/dev/null; }
-# relay_stop, keeping each relay's log and exit code for the last check.
-relay_stop() {
-	kill -TERM "$RELAY_PID"; wait "$RELAY_PID"; local rc=$?; RELAY_PID=""
-	cat "$T/relay.log" >>"$T/relays.log"
-	[ "$rc" -eq 0 ] || echo "a relay exited $rc" >>"$T/relays.log"
-	return "$rc"
-}
-relays_clean() {
-	relay_stop
-	if grep -Eq 'Sanitizer|runtime error|a relay exited' "$T/relays.log"; then
-		notok "the relays (real and tamper) stop cleanly: $(grep -E 'Sanitizer|runtime error|a relay exited' "$T/relays.log" | head -3)"
-	else ok "the relays (real and tamper) stopped cleanly, with no sanitizer report"; fi
-}
-tamper_start() {
-	: >"$T/relay.log"
-	"$TOOLS/tamper_relay" --data "$T/relay" --listen "127.0.0.1:$PORT" --control "$CTL" \
-		2>>"$T/relay.log" &
-	RELAY_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		grep -q '^listening' "$T/relay.log" && return 0
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "tamper relay did not start:"; cat "$T/relay.log"; return 1
-}
-expect_reason() {
-	local n; n=$(wc -l <"$T/last.err")
-	if [ "$n" -eq 1 ] && grep -Eq "$2" "$T/last.err"; then ok "$1: $(cat "$T/last.err")"
-	else notok "$1: expected one line matching '$2', got: $(head -c 400 "$T/last.err")"; fi
-}
-kept() { liaison "$1" messages --json 2>/dev/null | grep -c "\"text\":\"$2\""; }
-send_ok() { liaison "$1" send "$2" "$3" >/dev/null 2>"$T/send.err" || notok "$1 sends '$3': $(cat "$T/send.err")"; }
 # The expiry (ms) of a head record: LV, key id, signature, u32 length, then
 # LV, version, chain hash, issued, expires.
 expiry_of() {
@@ -65,7 +29,6 @@ wait_past() {
 	fi
 	[ "$exp" -gt "$now" ] && sleep "$(python3 -c "print(($exp - $now + 300) / 1000)")"
 }
-save_head() { sql "SELECT writefile('$1', record) FROM dir_head" >/dev/null; }
 
 network_up alice bruno carla || { notok "network set-up"; finish; }
 send_ok bruno "$ACC_alice" "before expiry"
