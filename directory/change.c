@@ -124,7 +124,6 @@ int dir_change_parse(const uint8_t *p, size_t n, struct dir_change *out)
 	struct rd r, b;
 	const uint8_t *body;
 	size_t blen;
-	uint8_t v;
 	int rc;
 
 	if (p == NULL || out == NULL)
@@ -132,11 +131,8 @@ int dir_change_parse(const uint8_t *p, size_t n, struct dir_change *out)
 	if (n > DIR_MAX_CHANGE)
 		return LIAISON_ERR_TOO_BIG;
 	memset(&c, 0, sizeof(c));
-	rd_init(&r, p, n);
-	if ((rc = rd_u8(&r, &v)) != 0)
+	if ((rc = dir_rd_open(&r, p, n)) != 0)
 		return rc;
-	if (v != DIR_LAYOUT_VERSION)
-		return LIAISON_ERR_UNSUPPORTED;
 	if ((rc = rd_u64(&r, &c.version)) != 0 || (rc = rd_fixed(&r, c.prev_hash, 32)) != 0 ||
 	    (rc = rd_u64(&r, &c.issued)) != 0 || (rc = rd_fixed(&r, c.signer_id, 16)) != 0 ||
 	    (rc = rd_u8(&r, &c.kind)) != 0 || (rc = rd_var(&r, &body, &blen, DIR_MAX_CHANGE)) != 0 ||

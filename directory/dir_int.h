@@ -17,6 +17,10 @@ int dir_get_authority(struct rd *r, struct dir_authority *a) LIAISON_WUR;
 void dir_put_cert(struct wb *w, const struct signing_cert *c);
 int dir_get_cert(struct rd *r, struct signing_cert *c) LIAISON_WUR;
 
+/* Starts reading bytes of the directory's layout, which begin with its
+ * version byte: 0, or UNSUPPORTED for another version (INVALID when empty). */
+int dir_rd_open(struct rd *r, const uint8_t *p, size_t n) LIAISON_WUR;
+
 /* Record: LV | key id | signature | var signed bytes. */
 int dir_record_write(struct wb *w, const uint8_t key_id[16], const uint8_t sig[64],
 		     const uint8_t *signed_bytes, size_t n) LIAISON_WUR;

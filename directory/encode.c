@@ -92,22 +92,29 @@ int dir_record_write(struct wb *w, const uint8_t key_id[16], const uint8_t sig[6
 	return wb_status(w);
 }
 
+int dir_rd_open(struct rd *r, const uint8_t *p, size_t n)
+{
+	uint8_t v;
+	int rc;
+
+	rd_init(r, p, n);
+	if ((rc = rd_u8(r, &v)) != 0)
+		return rc;
+	return v == DIR_LAYOUT_VERSION ? 0 : LIAISON_ERR_UNSUPPORTED;
+}
+
 int dir_record_read(const uint8_t *rec, size_t n, size_t max_signed, struct dir_record *out)
 {
 	struct dir_record t;
 	struct rd r;
-	uint8_t v;
 	int rc;
 
 	if (rec == NULL || out == NULL)
 		return LIAISON_ERR_INVALID;
 	if (n > max_signed + 1 + 16 + 64 + 4)
 		return LIAISON_ERR_TOO_BIG;
-	rd_init(&r, rec, n);
-	if ((rc = rd_u8(&r, &v)) != 0)
+	if ((rc = dir_rd_open(&r, rec, n)) != 0)
 		return rc;
-	if (v != DIR_LAYOUT_VERSION)
-		return LIAISON_ERR_UNSUPPORTED;
 	if ((rc = rd_fixed(&r, t.key_id, 16)) != 0 || (rc = rd_fixed(&r, t.sig, 64)) != 0 ||
 	    (rc = rd_var(&r, &t.signed_bytes, &t.signed_len, max_signed)) != 0 ||
 	    (rc = rd_end(&r)) != 0)
@@ -241,7 +248,6 @@ int dir_state_decode(const uint8_t *p, size_t n, signal_context *sctx, struct di
 	struct dir_state *st = NULL;
 	struct rd r;
 	uint32_t count;
-	uint8_t v;
 	size_t i;
 	int rc;
 
@@ -253,13 +259,8 @@ int dir_state_decode(const uint8_t *p, size_t n, signal_context *sctx, struct di
 	if (st == NULL)
 		return LIAISON_ERR_NOMEM;
 	st->sctx = sctx;
-	rd_init(&r, p, n);
-	if ((rc = rd_u8(&r, &v)) != 0)
+	if ((rc = dir_rd_open(&r, p, n)) != 0)
 		goto out;
-	if (v != DIR_LAYOUT_VERSION) {
-		rc = LIAISON_ERR_UNSUPPORTED;
-		goto out;
-	}
 	if ((rc = rd_u64(&r, &st->version)) != 0 || (rc = rd_fixed(&r, st->chain_hash, 32)) != 0 ||
 	    (rc = rd_fixed(&r, st->change_hash, 32)) != 0 || (rc = rd_u64(&r, &st->issued)) != 0 ||
 	    (rc = dir_get_params(&r, &st->params)) != 0 || (rc = rd_u32(&r, &count)) != 0)

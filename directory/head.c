@@ -14,16 +14,12 @@ int dir_head_parse(const uint8_t *p, size_t n, struct dir_head *out)
 {
 	struct dir_head h;
 	struct rd r;
-	uint8_t v;
 	int rc;
 
 	if (p == NULL || out == NULL)
 		return LIAISON_ERR_INVALID;
-	rd_init(&r, p, n);
-	if ((rc = rd_u8(&r, &v)) != 0)
+	if ((rc = dir_rd_open(&r, p, n)) != 0)
 		return rc;
-	if (v != DIR_LAYOUT_VERSION)
-		return LIAISON_ERR_UNSUPPORTED;
 	if ((rc = rd_u64(&r, &h.version)) != 0 || (rc = rd_fixed(&r, h.chain_hash, 32)) != 0 ||
 	    (rc = rd_u64(&r, &h.issued)) != 0 || (rc = rd_u64(&r, &h.expires)) != 0 ||
 	    (rc = rd_fixed(&r, h.signer_id, 16)) != 0 || (rc = rd_end(&r)) != 0)
@@ -38,16 +34,12 @@ int dir_snapshot_parse(const uint8_t *p, size_t n, struct dir_snapshot *out)
 {
 	struct dir_snapshot s;
 	struct rd r;
-	uint8_t v;
 	int rc;
 
 	if (p == NULL || out == NULL)
 		return LIAISON_ERR_INVALID;
-	rd_init(&r, p, n);
-	if ((rc = rd_u8(&r, &v)) != 0)
+	if ((rc = dir_rd_open(&r, p, n)) != 0)
 		return rc;
-	if (v != DIR_LAYOUT_VERSION)
-		return LIAISON_ERR_UNSUPPORTED;
 	if ((rc = rd_u64(&r, &s.version)) != 0 || (rc = rd_fixed(&r, s.chain_hash, 32)) != 0 ||
 	    (rc = rd_fixed(&r, s.state_hash, 32)) != 0 || (rc = rd_u64(&r, &s.issued)) != 0 ||
 	    (rc = rd_fixed(&r, s.signer_id, 16)) != 0 || (rc = rd_end(&r)) != 0)
@@ -224,16 +216,12 @@ int dir_tracker_decode(const uint8_t *p, size_t n, struct dir_tracker *tr)
 {
 	struct dir_tracker t;
 	struct rd r;
-	uint8_t v;
 	int rc;
 
 	if (p == NULL || tr == NULL)
 		return LIAISON_ERR_INVALID;
-	rd_init(&r, p, n);
-	if ((rc = rd_u8(&r, &v)) != 0)
+	if ((rc = dir_rd_open(&r, p, n)) != 0)
 		return rc;
-	if (v != DIR_LAYOUT_VERSION)
-		return LIAISON_ERR_UNSUPPORTED;
 	if ((rc = rd_u64(&r, &t.version)) != 0 || (rc = rd_fixed(&r, t.chain_hash, 32)) != 0 ||
 	    (rc = rd_u64(&r, &t.head_expires)) != 0 || (rc = rd_end(&r)) != 0)
 		return rc;

@@ -30,7 +30,8 @@ struct core_handlers {
 	 * has been flushed: (re)start the command's work. Called again after
 	 * each reconnect. */
 	void (*ready)(struct core *c, void *arg);
-	/* After every event the core handled: decide whether the work is done. */
+	/* After every event the core handled: decide whether the work is done
+	 * (NULL when ready and the reply callbacks decide it). */
 	void (*progress)(struct core *c, void *arg);
 	/* A new message was stored (received, quarantined or undecryptable). */
 	void (*message)(struct core *c, const struct msg_record *m, void *arg);

@@ -541,15 +541,9 @@ static void run_ready(struct core *c, void *arg)
 	r->sent = 1;
 }
 
-static void run_progress(struct core *c, void *arg)
-{
-	(void)c;
-	(void)arg;
-}
-
 static int run(struct home *h, struct self *s, struct dirop_run *r, uint64_t deadline_ms)
 {
-	static const struct core_handlers hd_template = { run_ready, run_progress, NULL, NULL };
+	static const struct core_handlers hd_template = { run_ready, NULL, NULL, NULL };
 	struct core_handlers hd = hd_template;
 	struct core *c = NULL;
 	int err;

@@ -225,12 +225,6 @@ static void enroll_ready(struct core *c, void *arg)
 	st->sent = 1;
 }
 
-static void enroll_progress(struct core *c, void *arg)
-{
-	(void)c;
-	(void)arg;
-}
-
 static void copy_str(char *dst, size_t dstsz, const char *src)
 {
 	size_t n = src != NULL ? strlen(src) : 0;
@@ -246,7 +240,7 @@ int core_enroll(struct home *h, struct invite *inv, const char *name, const char
 		uint64_t head_lifetime_s, uint32_t snapshot_every, uint64_t deadline_ms,
 		struct self **out)
 {
-	static const struct core_handlers hd_template = { enroll_ready, enroll_progress, NULL, NULL };
+	static const struct core_handlers hd_template = { enroll_ready, NULL, NULL, NULL };
 	struct enroll_state st;
 	struct core_handlers hd = hd_template;
 	struct core *c = NULL;

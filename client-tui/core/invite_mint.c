@@ -99,12 +99,6 @@ static void mint_ready(struct core *c, void *arg)
 	ms->sent = 1;
 }
 
-static void mint_progress(struct core *c, void *arg)
-{
-	(void)c;
-	(void)arg;
-}
-
 /* Once the directory is verified: the authority must be listed (its
  * country and name come from there), then the invite is signed, its bind
  * kept, and the registration made ready. */
@@ -154,7 +148,7 @@ static int prepare(struct core *c, struct mint_state *ms)
 int core_invite_mint(struct home *h, struct self *s, int role, const char *authority,
 		     uint64_t expires_ms, uint64_t deadline_ms, char **token)
 {
-	static const struct core_handlers hd_template = { mint_ready, mint_progress, NULL, NULL };
+	static const struct core_handlers hd_template = { mint_ready, NULL, NULL, NULL };
 	struct core_handlers hd = hd_template;
 	struct mint_state ms;
 	struct invite *inv = &ms.inv;
