@@ -23,6 +23,8 @@
 
 #define TAG "relay"
 #define SWEEP_MAX_S 60
+#define EXPIRE_STEP_ROWS 500		/* messages or ids looked at per step */
+#define EXPIRE_STEP_GAP_US 20000	/* between the steps of a pass */
 
 /* The test hook of relay.h: NULL here, set only by tests/tools/tamper_relay.c. */
 void (*relay_test_tamper)(struct conn *c, Liaison__Frame *out) = NULL;
@@ -256,20 +258,31 @@ static uint64_t sweep_interval_s(const struct relay *r)
 	return s > SWEEP_MAX_S ? SWEEP_MAX_S : s;
 }
 
+/* One step of an expiry pass (store_expire_step): a pass starts every
+ * sweep interval and goes on in small steps, EXPIRE_STEP_GAP_US apart, so
+ * that a store of millions of message ids never holds up the loop. */
 static void sweep_cb(lws_sorted_usec_list_t *sul)
 {
 	struct relay *r = lws_container_of(sul, struct relay, sul_sweep);
 	uint64_t removed = 0, now = time_now_ms();
-	int rc = store_expire(r->st, now > r->expire_after_ms ? now - r->expire_after_ms : 0,
-			      &removed);
-	if (rc != 0)
+	int done = 0;
+	int rc = store_expire_step(r->st, now > r->expire_after_ms ? now - r->expire_after_ms : 0,
+				   EXPIRE_STEP_ROWS, &removed, &done);
+	if (rc != 0) {
 		log_err(TAG, "expiry sweep: %s", liaison_strerror(rc));
-	else if (removed > 0)
-		log_info(TAG, "expired %llu undelivered messages", (unsigned long long)removed);
+		done = 1;	/* the store starts the pass over; next interval */
+	}
+	r->sweep_removed += removed;
+	if (done && r->sweep_removed > 0) {
+		log_info(TAG, "expired %llu undelivered messages",
+			 (unsigned long long)r->sweep_removed);
+	}
+	if (done)
+		r->sweep_removed = 0;
 	if (store_commit(r->st, sweep_done, NULL) != 0)
 		log_err(TAG, "expiry sweep: cannot commit");
 	lws_sul_schedule(r->ctx, 0, &r->sul_sweep, sweep_cb,
-			 (lws_usec_t)sweep_interval_s(r) * LWS_US_PER_SEC);
+			 done ? (lws_usec_t)sweep_interval_s(r) * LWS_US_PER_SEC : EXPIRE_STEP_GAP_US);
 }
 
 int relay_close_account(struct relay *r, const uint8_t account[16], int code)

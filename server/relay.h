@@ -122,6 +122,7 @@ struct relay {
 	char url[LAYOUT_MAX_URL + 1];
 	char data_dir[4096];
 	uint64_t expire_after_ms;
+	uint64_t sweep_removed;		/* messages expired by the pass in progress */
 	unsigned int max_per_address;
 	lws_sorted_usec_list_t sul_flush;
 	uint8_t *tx_buf;			/* LWS_PRE + WIRE_MAX_FRAME: the frame being written */

@@ -165,9 +165,20 @@ int store_mailbox_fetch(struct store *st, const uint8_t recipient[16], uint64_t 
 /* Deletes those of seqs that are the recipient's own; others are ignored. */
 int store_mailbox_ack(struct store *st, const uint8_t recipient[16], const uint64_t *seqs,
 		      size_t n) LIAISON_WUR;
-/* Deletes the undelivered messages and the duplicate ids that arrived at
- * or before cutoff_ms (now less the relay's --expire-after); *removed counts
- * the messages. */
+/* Expiry a step at a time, so that a large store never stalls the loop:
+ * a pass deletes the undelivered messages that arrived at or before its
+ * cutoff (the cutoff_ms of its first step: now less the relay's
+ * --expire-after), looking at up to max_rows of them per step in seq order,
+ * and then the duplicate ids that arrived at or before that cutoff (or the
+ * step's cutoff_ms, if lower), up to max_rows per step. The ids go only
+ * once their messages are gone, so a message never outlives its id. Each
+ * step is one operation of the open batch; *removed gets the messages it
+ * deleted, and *done is set by the step that ends the pass (the next step
+ * starts another). A step that fails undoes itself and restarts the pass. */
+int store_expire_step(struct store *st, uint64_t cutoff_ms, size_t max_rows, uint64_t *removed,
+		      int *done) LIAISON_WUR;
+/* A whole pass at once (a new one, whatever was in progress); *removed
+ * counts the messages. */
 int store_expire(struct store *st, uint64_t cutoff_ms, uint64_t *removed) LIAISON_WUR;
 
 /* ---- the directory (docs/PROTOCOL.md §4): records as the directory

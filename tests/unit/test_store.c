@@ -38,15 +38,15 @@ static void fill_id(uint8_t id[16], uint8_t v)
 }
 
 struct collected {
-	uint64_t seq[16];
-	uint8_t first_byte[16];
+	uint64_t seq[32];
+	uint8_t first_byte[32];
 	size_t n;
 };
 
 static int collect(void *arg, const struct store_message *m)
 {
 	struct collected *c = arg;
-	if (c->n < 16) {
+	if (c->n < 32) {
 		c->seq[c->n] = m->seq;
 		c->first_byte[c->n] = m->ciphertext[0];
 		c->n++;
@@ -183,6 +183,64 @@ static void test_expiry(void **state)
 	/* The expired id is forgotten with its message; the other is kept. */
 	put(f->st, 0xa4, 0xb3, 1, NOW + DAY_MS, 0);
 	put(f->st, 0xa4, 0xb3, 2, NOW + DAY_MS, 1);
+	fixture_commit(f->st);
+}
+
+/* Runs an expiry pass to its end in steps of 4 rows (bounded); cutoff_late
+ * is asked from the fourth step on. Returns the messages it removed. */
+static uint64_t expire_pass(struct store *st, uint64_t cutoff, uint64_t cutoff_late)
+{
+	uint64_t removed = 0, total = 0;
+	int done = 0, steps = 0;
+	do {
+		assert_int_equal(store_expire_step(st, steps < 3 ? cutoff : cutoff_late, 4, &removed,
+						   &done), 0);
+		total += removed;
+	} while (!done && ++steps < 100);
+	assert_true(done);
+	return total;
+}
+
+/* Expiry a few rows at a time: every message that arrived by the cutoff
+ * goes, in whatever order it was queued, and its id only after it, never
+ * past the cutoff the pass began with. */
+static void test_expiry_in_steps(void **state)
+{
+	struct fixture *f = *state;
+	struct collected c;
+	uint8_t rcpt[16];
+	uint64_t removed = 0;
+	int done = 1;
+
+	fill_id(rcpt, 0xb4);
+	for (uint8_t m = 1; m <= 20; m++)
+		put(f->st, 0xa5, 0xb4, m, NOW, 0);
+	for (uint8_t m = 21; m <= 25; m++)
+		put(f->st, 0xa5, 0xb4, m, NOW + DAY_MS, 0);
+	put(f->st, 0xa5, 0xb4, 26, NOW, 0);	/* after the clock stepped back */
+	fixture_commit(f->st);
+
+	/* A pass begun with a cutoff before every arrival removes nothing,
+	 * even when its later steps are given a later cutoff. */
+	assert_int_equal(expire_pass(f->st, NOW - 1, NOW + 2 * DAY_MS), 0);
+	fixture_commit(f->st);
+	assert_int_equal(fetch_all(f->st, rcpt, &c), 26);
+	put(f->st, 0xa5, 0xb4, 1, NOW, 1);
+
+	/* After a first step only messages have gone; an id whose message is
+	 * still queued is still held. */
+	assert_int_equal(store_expire_step(f->st, NOW, 4, &removed, &done), 0);
+	assert_int_equal(removed, 4);
+	assert_false(done);
+	put(f->st, 0xa5, 0xb4, 26, NOW, 1);
+	assert_int_equal(expire_pass(f->st, NOW, NOW) + removed, 21);
+	fixture_commit(f->st);
+	assert_int_equal(fetch_all(f->st, rcpt, &c), 5);
+	assert_int_equal(c.first_byte[0], 21);
+	/* The expired ids went with their messages; the others are held. */
+	put(f->st, 0xa5, 0xb4, 1, NOW + DAY_MS, 0);
+	put(f->st, 0xa5, 0xb4, 26, NOW + DAY_MS, 0);
+	put(f->st, 0xa5, 0xb4, 21, NOW + DAY_MS, 1);
 	fixture_commit(f->st);
 }
 
@@ -458,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fetch_pages_after_cursor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_in_steps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bootstrap_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invites_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_exists_rolls_back, setup, teardown),

@@ -334,8 +334,11 @@ static const char schema_v1[] =
 	"CREATE TABLE mailbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, recipient BLOB NOT NULL,"
 	" sender BLOB NOT NULL, message_id BLOB NOT NULL, type INTEGER NOT NULL,"
 	" ciphertext BLOB NOT NULL, received_at INTEGER NOT NULL);"
+	"CREATE INDEX mailbox_by_recipient ON mailbox(recipient, seq);"
+	"CREATE INDEX mailbox_by_arrival ON mailbox(received_at);"
 	"CREATE TABLE sent_ids(sender BLOB NOT NULL, message_id BLOB NOT NULL,"
 	" received_at INTEGER NOT NULL, PRIMARY KEY (sender, message_id)) WITHOUT ROWID;"
+	"CREATE INDEX sent_ids_by_arrival ON sent_ids(received_at);"
 	"INSERT INTO accounts VALUES (x'11111111111111111111111111111111',"
 	" x'05" "0000000000000000000000000000000000000000000000000000000000000000', 1, 1, 'A',"
 	" x'00', x'00', x'00', x'22222222222222222222222222222222', 0, 0, 5);"
@@ -346,6 +349,7 @@ static void test_migration_keeps_older_accounts_active(void **state)
 	struct fixture *f = *state;
 	char path[160];
 	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
 	struct store *st = NULL;
 	struct store_account a;
 	uint8_t id[16];
@@ -362,6 +366,15 @@ static void test_migration_keeps_older_accounts_active(void **state)
 	assert_int_equal(store_dir_version(st, &version), 0);
 	assert_int_equal(version, 0);
 	store_close(st);
+	/* Migration 4 dropped the indexes by time of arrival. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+					    " ('mailbox_by_arrival', 'sent_ids_by_arrival')", -1, &s,
+					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
 int main(void)
