@@ -22,8 +22,10 @@
 #include "server/datadir.h"
 
 #define TAG "relay"
-#define SWEEP_MAX_S 60
-#define EXPIRE_STEP_ROWS 500		/* messages or ids looked at per step */
+/* Between the end of one expiry pass and the start of the next: a quarter
+ * of --expire-after, at most an hour (a pass walks every stored id). */
+#define SWEEP_MAX_S 3600
+#define EXPIRE_STEP_ROWS 200		/* messages or ids per step: about 0.1 ms */
 #define EXPIRE_STEP_GAP_US 20000	/* between the steps of a pass */
 
 /* The test hook of relay.h: NULL here, set only by tests/tools/tamper_relay.c. */
