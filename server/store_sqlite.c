@@ -157,8 +157,7 @@ static const char *const migrations[] = {
 	/* 4: no indexes by time of arrival. Each cost every message an insert
 	 * and a delete, and a fifth of the WAL written per commit; expiry now
 	 * walks the tables by their keys instead, a chunk per step. */
-	"DROP INDEX IF EXISTS mailbox_by_arrival;"
-	"DROP INDEX IF EXISTS sent_ids_by_arrival;",
+	"DROP INDEX IF EXISTS mailbox_by_arrival; DROP INDEX IF EXISTS sent_ids_by_arrival;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
