@@ -174,7 +174,8 @@ int store_mailbox_ack(struct store *st, const uint8_t recipient[16], const uint6
  * once their messages are gone, so a message never outlives its id. Each
  * step is one operation of the open batch; *removed gets the messages it
  * deleted, and *done is set by the step that ends the pass (the next step
- * starts another). A step that fails undoes itself and restarts the pass. */
+ * starts another). A step that fails undoes itself and restarts the pass,
+ * as does a batch that rolls back. */
 int store_expire_step(struct store *st, uint64_t cutoff_ms, size_t max_rows, uint64_t *removed,
 		      int *done) LIAISON_WUR;
 /* A whole pass at once (a new one, whatever was in progress); *removed

@@ -726,6 +726,9 @@ static int commit_batch(struct store *st, uint64_t *seq)
 		if (!sqlite3_get_autocommit(st->db) && sq_run(st, sq_stmt(st, S_ROLLBACK), "rollback") != 0)
 			log_err(TAG, "rollback after a failed commit failed");
 		cache_clear(st);
+		/* The expiry steps of the batch are undone with it: an id phase
+		 * must not go on after messages it counted as gone came back. */
+		st->exp_phase = 0;
 		return LIAISON_ERR_STORAGE;
 	}
 	st->reserved_seq = reserved;
