@@ -148,7 +148,7 @@ struct store_message {
 };
 /* Queues a message for recipient, unless (sender, message_id) is already
  * held (then *duplicate = 1 and nothing is stored). Both the message and its
- * id are kept until store_expire passes their time of arrival, now_ms. */
+ * id are kept until an expiry pass (store_expire_step) passes their time of arrival, now_ms. */
 int store_mailbox_put(struct store *st, const uint8_t sender[16], const uint8_t recipient[16],
 		      const uint8_t message_id[16], uint32_t type,
 		      const uint8_t *ciphertext, size_t len, uint64_t now_ms,
@@ -178,9 +178,6 @@ int store_mailbox_ack(struct store *st, const uint8_t recipient[16], const uint6
  * as does a batch that rolls back. */
 int store_expire_step(struct store *st, uint64_t cutoff_ms, size_t max_rows, uint64_t *removed,
 		      int *done) LIAISON_WUR;
-/* A whole pass at once (a new one, whatever was in progress); *removed
- * counts the messages. */
-int store_expire(struct store *st, uint64_t cutoff_ms, uint64_t *removed) LIAISON_WUR;
 
 /* ---- the directory (docs/PROTOCOL.md §4): records as the directory
  * library made them; the relay verifies them before it stores them. ---- */

@@ -1445,21 +1445,6 @@ int store_expire_step(struct store *st, uint64_t cutoff_ms, size_t max_rows, uin
 	return 0;
 }
 
-int store_expire(struct store *st, uint64_t cutoff_ms, uint64_t *removed)
-{
-	uint64_t total = 0, n;
-	int done = 0, rc;
-
-	st->exp_phase = 0;
-	do {
-		rc = store_expire_step(st, cutoff_ms, 1000, &n, &done);
-		total += n;
-	} while (rc == 0 && !done);
-	if (rc == 0)
-		*removed = total;
-	return rc;
-}
-
 int store_status(struct store *st, struct store_status *out)
 {
 	struct store_status s;
