@@ -41,18 +41,24 @@ relay_init() {
 	"$BIN/liaison-server" init --data "$T/relay" --url "wss://127.0.0.1:$PORT" >"$T/init.out"
 }
 
-# Starts the relay and waits (bounded) until it says it listens.
-relay_start() {
-	: >"$T/relay.log"
-	"$BIN/liaison-server" run --data "$T/relay" --listen "127.0.0.1:$PORT" "$@" 2>>"$T/relay.log" &
-	RELAY_PID=$!
+# wait_listening WHAT: waits (at most 10 s) until $RELAY_PID says in
+# $T/relay.log that it listens; otherwise shows the log and fails.
+wait_listening() {
 	local i
 	for i in $(seq 1 100); do
 		grep -q '^listening' "$T/relay.log" && return 0
 		kill -0 "$RELAY_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "relay did not start:"; cat "$T/relay.log"; return 1
+	echo "$1 did not start:"; cat "$T/relay.log"; return 1
+}
+
+# Starts the relay and waits (bounded) until it says it listens.
+relay_start() {
+	: >"$T/relay.log"
+	"$BIN/liaison-server" run --data "$T/relay" --listen "127.0.0.1:$PORT" "$@" 2>>"$T/relay.log" &
+	RELAY_PID=$!
+	wait_listening relay
 }
 relay_stop() { kill -TERM "$RELAY_PID"; wait "$RELAY_PID"; local rc=$?; RELAY_PID=""; return $rc; }
 relay_kill() { kill -9 "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null; RELAY_PID=""; }

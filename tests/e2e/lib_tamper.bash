@@ -28,13 +28,7 @@ tamper_start() {
 	"$TOOLS/tamper_relay" --data "$T/relay" --listen "127.0.0.1:$PORT" --control "$CTL" \
 		2>>"$T/relay.log" &
 	RELAY_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		grep -q '^listening' "$T/relay.log" && return 0
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "tamper relay did not start:"; cat "$T/relay.log"; return 1
+	wait_listening "tamper relay"
 }
 # expect_reason "what" REGEX: the last command's stderr is one line matching REGEX.
 expect_reason() {
