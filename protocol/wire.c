@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/crypto.h"
+#include "protocol/timefmt.h"
+
 /* Malloc bookkeeping charged per allocation on top of its size, so that a
  * flood of tiny allocations cannot slip under the budget. */
 #define WIRE_ALLOC_OVERHEAD 16
@@ -181,6 +184,16 @@ static int frame_check(const Liaison__Frame *f)
 	if (f->n_items > WIRE_MAX_ITEMS)
 		return LIAISON_ERR_TOO_BIG;
 	return 0;
+}
+
+void wire_message_id_new(uint8_t id[WIRE_MESSAGE_ID])
+{
+	uint64_t ms = time_now_ms();
+	int i;
+
+	for (i = 0; i < 6; i++)
+		id[i] = (uint8_t)(ms >> (40 - 8 * i));
+	lc_random(id + 6, WIRE_MESSAGE_ID - 6);
 }
 
 int wire_frame_decode(const uint8_t *buf, size_t len, Liaison__Frame **out)

@@ -20,6 +20,7 @@
 #define WIRE_SUBPROTOCOL "liaison.v1"
 #define WIRE_INNER_VERSION 1                 /* Inner.version */
 #define WIRE_MAX_ADMIN (64 * 1024)           /* one admin socket request or reply */
+#define WIRE_MESSAGE_ID 16                   /* Send.message_id, bytes */
 
 enum account_status { ACCOUNT_ACTIVE = 1, ACCOUNT_PENDING = 2 };
 
@@ -31,6 +32,13 @@ enum inner_kind { INNER_KIND_TEXT = 1, INNER_KIND_FILE = 2, INNER_KIND_BROADCAST
  * malformed (INVALID), unknown fields anywhere or a version other than
  * WIRE_VERSION (UNSUPPORTED), an Item with no body (INVALID), more than
  * WIRE_MAX_ITEMS items (TOO_BIG). */
+/* A new message id (DESIGN.md §7, docs/PROTOCOL.md): the sender's clock,
+ * milliseconds since the epoch in 48 bits big-endian, then 10 random bytes.
+ * Ids that grow with time keep the relay's index of the ids it holds
+ * append-only however large it gets (random ids cost a page write each);
+ * the random part keeps them unique. Nobody relies on the time in it. */
+void wire_message_id_new(uint8_t id[WIRE_MESSAGE_ID]);
+
 int wire_frame_decode(const uint8_t *buf, size_t len, Liaison__Frame **out) LIAISON_WUR;
 void wire_frame_free(Liaison__Frame *frame);
 /* Packs a frame (its version is set here) into a malloc'd buffer;

@@ -73,7 +73,7 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_PK_DEL] = "DELETE FROM prekeys WHERE account = ?1 AND id = ?2",
 	[S_SENT_ADD] = "INSERT OR IGNORE INTO sent_ids(sender, message_id, received_at)"
 		       " VALUES (?1, ?2, ?3)",
-	[S_SENT_DEL] = "DELETE FROM sent_ids WHERE sender = ?1 AND message_id = ?2",
+	[S_SENT_DEL] = "DELETE FROM sent_ids WHERE message_id = ?2 AND sender = ?1",
 	[S_MAIL_ADD] = "INSERT INTO mailbox(recipient, sender, message_id, type, ciphertext,"
 		       " received_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_MAIL_FETCH] = "SELECT seq, sender, message_id, type, ciphertext, received_at FROM mailbox"
@@ -83,11 +83,11 @@ static const char *const stmt_sql[S_COUNT_] = {
 	[S_EXPIRE_MAIL_END] = "SELECT max(seq), count(*) FROM"
 			      " (SELECT seq FROM mailbox WHERE seq > ?1 ORDER BY seq LIMIT ?2)",
 	[S_EXPIRE_MAIL] = "DELETE FROM mailbox WHERE seq > ?1 AND seq <= ?2 AND received_at <= ?3",
-	[S_EXPIRE_SENT_END] = "SELECT sender, message_id FROM sent_ids"
-			      " WHERE (sender, message_id) > (?1, ?2)"
-			      " ORDER BY sender, message_id LIMIT 1 OFFSET ?3",
-	[S_EXPIRE_SENT] = "DELETE FROM sent_ids WHERE (sender, message_id) > (?1, ?2)"
-			  " AND (sender, message_id) <= (?3, ?4) AND received_at <= ?5",
+	[S_EXPIRE_SENT_END] = "SELECT message_id, sender FROM sent_ids"
+			      " WHERE (message_id, sender) > (?1, ?2)"
+			      " ORDER BY message_id, sender LIMIT 1 OFFSET ?3",
+	[S_EXPIRE_SENT] = "DELETE FROM sent_ids WHERE (message_id, sender) > (?1, ?2)"
+			  " AND (message_id, sender) <= (?3, ?4) AND received_at <= ?5",
 	[S_COUNT_ACCOUNTS] = "SELECT count(*) FROM accounts",
 	[S_COUNT_REVOKED] = "SELECT count(*) FROM accounts WHERE revoked != 0",
 	[S_COUNT_QUEUED] = "SELECT count(*) FROM mailbox",
@@ -158,6 +158,16 @@ static const char *const migrations[] = {
 	 * and a delete, and a fifth of the WAL written per commit; expiry now
 	 * walks the tables by their keys instead, a chunk per step. */
 	"DROP INDEX IF EXISTS mailbox_by_arrival; DROP INDEX IF EXISTS sent_ids_by_arrival;",
+	/* 5: message ids first in the key. Clients make ids that grow with
+	 * time (wire_message_id_new), so each id goes in at the end of the
+	 * index, where the ids of the same moment are, instead of into a page
+	 * of its own: a random key wrote a page of the WAL per message. */
+	"CREATE TABLE sent_ids_new(message_id BLOB NOT NULL, sender BLOB NOT NULL,"
+	" received_at INTEGER NOT NULL, PRIMARY KEY (message_id, sender)) WITHOUT ROWID;"
+	"INSERT INTO sent_ids_new SELECT message_id, sender, received_at FROM sent_ids"
+	" ORDER BY message_id, sender;"
+	"DROP TABLE sent_ids;"
+	"ALTER TABLE sent_ids_new RENAME TO sent_ids;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -208,7 +218,7 @@ struct store {
 	int exp_phase;			/* 0: none; 1: messages; 2: message ids */
 	uint64_t exp_cutoff;		/* the messages' cutoff, fixed for the pass */
 	uint64_t exp_seq;		/* messages: the last seq looked at */
-	uint8_t exp_key[32];		/* ids: the last (sender, id) looked at */
+	uint8_t exp_key[32];		/* ids: the last (id, sender) looked at */
 	size_t exp_key_len;		/* 0 before the first */
 	struct cached_account *accounts[ACCOUNT_BUCKETS];
 	size_t n_accounts;

@@ -277,7 +277,7 @@ int core_send_text(struct core *c, const uint8_t to[16], const char *text, size_
 	s->text[len] = '\0';
 	s->len = len;
 	memcpy(s->to, to, 16);
-	lc_random(s->message_id, 16);
+	wire_message_id_new(s->message_id);
 	s->active = 1;
 
 	/* A fork recorded in this home refuses every send before anything is

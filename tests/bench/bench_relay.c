@@ -236,7 +236,7 @@ static size_t build_sends(struct peer *p, int k, uint8_t **packed)
 		lc_random(payloads[i], PAYLOAD);
 		uint64_t t = mono_us();
 		memcpy(payloads[i], &t, sizeof(t));
-		lc_random(ids[i], 16);
+		wire_message_id_new(ids[i]);
 		liaison__send__init(&sends[i]);
 		sends[i].to.data = peers[p->partner].account;
 		sends[i].to.len = 16;

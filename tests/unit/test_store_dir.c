@@ -342,6 +342,8 @@ static const char schema_v1[] =
 	"INSERT INTO accounts VALUES (x'11111111111111111111111111111111',"
 	" x'05" "0000000000000000000000000000000000000000000000000000000000000000', 1, 1, 'A',"
 	" x'00', x'00', x'00', x'22222222222222222222222222222222', 0, 0, 5);"
+	"INSERT INTO sent_ids VALUES (x'11111111111111111111111111111111',"
+	" x'33333333333333333333333333333333', 5);"
 	"PRAGMA user_version = 1;";
 
 static void test_migration_keeps_older_accounts_active(void **state)
@@ -352,8 +354,9 @@ static void test_migration_keeps_older_accounts_active(void **state)
 	sqlite3_stmt *s = NULL;
 	struct store *st = NULL;
 	struct store_account a;
-	uint8_t id[16];
-	uint64_t version = 9;
+	uint8_t id[16], other[16], msg[16];
+	uint64_t version = 9, seq = 0;
+	int duplicate = 0;
 
 	snprintf(path, sizeof(path), "%s/old.db", f->dir);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -365,6 +368,18 @@ static void test_migration_keeps_older_accounts_active(void **state)
 	assert_int_equal(a.pre_directory, 1);
 	assert_int_equal(store_dir_version(st, &version), 0);
 	assert_int_equal(version, 0);
+	/* Migration 5 rebuilt the ids with the message id first in the key:
+	 * the id held before is still a duplicate, the same id from another
+	 * sender is not. */
+	memset(other, 0x44, 16);
+	memset(msg, 0x33, 16);
+	assert_int_equal(store_mailbox_put(st, id, other, msg, 2, (const uint8_t *)"x", 1, 6, &seq,
+					   &duplicate), 0);
+	assert_int_equal(duplicate, 1);
+	assert_int_equal(store_mailbox_put(st, other, id, msg, 2, (const uint8_t *)"x", 1, 6, &seq,
+					   &duplicate), 0);
+	assert_int_equal(duplicate, 0);
+	fixture_commit(st);
 	store_close(st);
 	/* Migration 4 dropped the indexes by time of arrival. */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -373,6 +388,12 @@ static void test_migration_keeps_older_accounts_active(void **state)
 					    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(name) FROM (SELECT name FROM"
+					    " pragma_table_info('sent_ids') WHERE pk > 0 ORDER BY pk)",
+					    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "message_id,sender");
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }

@@ -7,9 +7,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
+#include "protocol/crypto.h"
 #include "protocol/errors.h"
+#include "protocol/timefmt.h"
 #include "protocol/wire.h"
 
 /* A tiny protobuf writer for hand-made hostile input. */
@@ -422,6 +425,40 @@ static void test_admin_request(void **state)
 	assert_null(back);
 }
 
+static uint64_t id_ms(const uint8_t id[WIRE_MESSAGE_ID])
+{
+	uint64_t ms = 0;
+	for (int i = 0; i < 6; i++)
+		ms = ms << 8 | id[i];
+	return ms;
+}
+
+/* Message ids: the clock in milliseconds, big-endian, so that ids made
+ * later sort after (the relay's index appends); the rest random. */
+static void test_message_ids_grow_with_time(void **state)
+{
+	uint8_t a[WIRE_MESSAGE_ID], b[WIRE_MESSAGE_ID];
+	uint64_t before, after;
+	(void)state;
+
+	assert_int_equal(lc_init(), 0);
+	before = time_now_ms();
+	wire_message_id_new(a);
+	wire_message_id_new(b);
+	after = time_now_ms();
+	assert_true(id_ms(a) >= before && id_ms(a) <= after);
+	assert_true(id_ms(b) >= id_ms(a) && id_ms(b) <= after);
+	assert_memory_not_equal(a + 6, b + 6, WIRE_MESSAGE_ID - 6);
+	/* Made 5 ms apart: ordered as byte strings, which is how SQLite
+	 * compares the relay's key. */
+	{
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+	wire_message_id_new(b);
+	assert_true(memcmp(a, b, WIRE_MESSAGE_ID) < 0);
+}
+
 static void test_error_codes(void **state)
 {
 	Liaison__Error err;
@@ -441,6 +478,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_several_items),
+		cmocka_unit_test(test_message_ids_grow_with_time),
 		cmocka_unit_test(test_big_legitimate_frame_fits_budget),
 		cmocka_unit_test(test_allocation_bomb_refused),
 		cmocka_unit_test(test_unknown_fields_refused),
