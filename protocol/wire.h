@@ -27,11 +27,6 @@ enum account_status { ACCOUNT_ACTIVE = 1, ACCOUNT_PENDING = 2 };
 enum inner_kind { INNER_KIND_TEXT = 1, INNER_KIND_FILE = 2, INNER_KIND_BROADCAST = 3,
 		  INNER_KIND_SYSTEM = 4, INNER_KIND_RECEIPT = 5 };
 
-/* Decodes and validates one frame; *out is freed with wire_frame_free.
- * Refused: over WIRE_MAX_FRAME (TOO_BIG), over the unpack budget (TOO_BIG),
- * malformed (INVALID), unknown fields anywhere or a version other than
- * WIRE_VERSION (UNSUPPORTED), an Item with no body (INVALID), more than
- * WIRE_MAX_ITEMS items (TOO_BIG). */
 /* A new message id (DESIGN.md §7, docs/PROTOCOL.md): the sender's clock,
  * milliseconds since the epoch in 48 bits big-endian, then 10 random bytes.
  * Ids that grow with time keep the relay's index of the ids it holds
@@ -39,6 +34,11 @@ enum inner_kind { INNER_KIND_TEXT = 1, INNER_KIND_FILE = 2, INNER_KIND_BROADCAST
  * the random part keeps them unique. Nobody relies on the time in it. */
 void wire_message_id_new(uint8_t id[WIRE_MESSAGE_ID]);
 
+/* Decodes and validates one frame; *out is freed with wire_frame_free.
+ * Refused: over WIRE_MAX_FRAME (TOO_BIG), over the unpack budget (TOO_BIG),
+ * malformed (INVALID), unknown fields anywhere or a version other than
+ * WIRE_VERSION (UNSUPPORTED), an Item with no body (INVALID), more than
+ * WIRE_MAX_ITEMS items (TOO_BIG). */
 int wire_frame_decode(const uint8_t *buf, size_t len, Liaison__Frame **out) LIAISON_WUR;
 void wire_frame_free(Liaison__Frame *frame);
 /* Packs a frame (its version is set here) into a malloc'd buffer;

@@ -12,10 +12,8 @@
  * after every frame is in the database file and that file is synced. */
 #include "server/store_ckpt.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -29,7 +27,6 @@ enum ckpt_state { CKPT_IDLE, CKPT_ASKED, CKPT_DONE };
 
 struct store_ckpt {
 	sqlite3 *db;
-	int db_fd;			/* the database file, for fdatasync */
 	pthread_t thread;
 	int running;
 	pthread_mutex_t mu;
@@ -39,12 +36,15 @@ struct store_ckpt {
 	int stop;
 };
 
-/* One PASSIVE pass, then the database synced. A failed checkpoint or sync
- * loses nothing (the WAL still holds every frame, and the WAL restarts only
- * after a checkpoint that syncs the database itself); the next one tries
- * again. */
+/* One PASSIVE pass, then the database synced. The sync goes through
+ * SQLite's own handle of the file on this connection: a descriptor of our
+ * own, once closed, would drop every POSIX lock the process holds on the
+ * file, the loop connection's included. A failed checkpoint or sync loses
+ * nothing (the WAL still holds every frame, and the WAL restarts only after
+ * a checkpoint that syncs the database itself); the next one tries again. */
 static int pass(struct store_ckpt *c)
 {
+	sqlite3_file *f = NULL;
 	int frames = 0, copied = 0;
 
 	if (sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames,
@@ -52,8 +52,9 @@ static int pass(struct store_ckpt *c)
 		log_err(TAG, "checkpoint: %s", sqlite3_errmsg(c->db));
 		return -1;
 	}
-	if (fdatasync(c->db_fd) != 0) {
-		log_err_f(TAG, "syncing the database after a checkpoint");
+	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    f == NULL || f->pMethods == NULL || f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+		log_err(TAG, "syncing the database after a checkpoint failed");
 		return -1;
 	}
 	return 0;
@@ -86,7 +87,6 @@ int store_ckpt_open(const char *path, struct store_ckpt **out)
 
 	if (c == NULL)
 		return LIAISON_ERR_NOMEM;
-	c->db_fd = -1;
 	if (pthread_mutex_init(&c->mu, NULL) != 0) {
 		free(c);
 		return LIAISON_ERR_INTERNAL;
@@ -105,12 +105,6 @@ int store_ckpt_open(const char *path, struct store_ckpt **out)
 		log_err(TAG, "opening the checkpoint connection: %s",
 			c->db != NULL ? sqlite3_errmsg(c->db) : "out of memory");
 		rc = LIAISON_ERR_STORAGE;
-		goto out;
-	}
-	c->db_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (c->db_fd < 0) {
-		log_err_f(TAG, "opening the database file for the checkpoint worker");
-		rc = LIAISON_ERR_IO;
 		goto out;
 	}
 	if (pthread_create(&c->thread, NULL, worker, c) != 0) {
@@ -138,8 +132,6 @@ void store_ckpt_close(struct store_ckpt *c)
 	}
 	if (c->db != NULL && sqlite3_close(c->db) != SQLITE_OK)
 		log_err(TAG, "closing the checkpoint connection: %s", sqlite3_errmsg(c->db));
-	if (c->db_fd >= 0)
-		close(c->db_fd);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
