@@ -275,12 +275,12 @@ static void sweep_cb(lws_sorted_usec_list_t *sul)
 		done = 1;	/* the store starts the pass over; next interval */
 	}
 	r->sweep_removed += removed;
-	if (done && r->sweep_removed > 0) {
-		log_info(TAG, "expired %llu undelivered messages",
-			 (unsigned long long)r->sweep_removed);
-	}
-	if (done)
+	if (done) {
+		if (r->sweep_removed > 0)
+			log_info(TAG, "expired %llu undelivered messages",
+				 (unsigned long long)r->sweep_removed);
 		r->sweep_removed = 0;
+	}
 	if (store_commit(r->st, sweep_done, NULL) != 0)
 		log_err(TAG, "expiry sweep: cannot commit");
 	lws_sul_schedule(r->ctx, 0, &r->sul_sweep, sweep_cb,
